@@ -1,0 +1,530 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/trafficmirror/trafficmirror/internal/mirror"
+)
+
+const sessionColumns = `id, name, description, filter_id, sources, target_id, target_type,
+	virtual_network_id, packet_length, priority, enabled, type, created_at, updated_at`
+
+// scanSession reads a row of sessionColumns.
+func scanSession(row interface{ Scan(...any) error }, projectID string) (mirror.Session, error) {
+	var (
+		s                     mirror.Session
+		sources               string
+		created, updated      int64
+		vni, length, priority int64
+	)
+	err := row.Scan(&s.ID, &s.Name, &s.Description, &s.FilterID, &sources, &s.TargetID, &s.TargetType,
+		&vni, &length, &priority, &s.Enabled, &s.Type, &created, &updated)
+	if err != nil {
+		return mirror.Session{}, err
+	}
+	if err := json.Unmarshal([]byte(sources), &s.Sources); err != nil {
+		return mirror.Session{}, fmt.Errorf("session %s: decode sources: %w", s.ID, err)
+	}
+	if s.Sources == nil {
+		s.Sources = []string{}
+	}
+	s.ProjectID = projectID
+	s.VirtualNetworkID, s.PacketLength, s.Priority = int(vni), int(length), int(priority)
+	s.CreatedAt, s.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return s, nil
+}
+
+// encodeSources returns the stored form of a session's sources.
+func encodeSources(sources []string) string {
+	if sources == nil {
+		sources = []string{}
+	}
+	b, _ := json.Marshal(sources) // a []string always encodes
+	return string(b)
+}
+
+// getSession loads one session of the project.
+func getSession(ctx context.Context, r runner, p scope, projectID, id string) (mirror.Session, error) {
+	row := r.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE project_pk = `+p.expr+` AND id = ?`, p.arg, id)
+	s, err := scanSession(row, projectID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mirror.Session{}, mirror.SessionNotFound(id)
+	}
+	if err != nil {
+		return mirror.Session{}, fmt.Errorf("load session %s: %w", id, err)
+	}
+	return s, nil
+}
+
+// GetSession returns one session.
+func (s *Store) GetSession(ctx context.Context, projectID, id string) (mirror.Session, error) {
+	if s.closed.Load() {
+		return mirror.Session{}, mirror.Unavailable(errClosed)
+	}
+	sess, err := getSession(ctx, runner{q: s.reader, d: s.d}, projectByID(projectID), projectID, id)
+	if err != nil {
+		return mirror.Session{}, s.fail(err, "get session %s", id)
+	}
+	return sess, nil
+}
+
+// sessionListQuery returns the statement and arguments that read one page of
+// sessions (plus one row to tell whether more follow).
+func sessionListQuery(projectID string, q mirror.SessionQuery) (string, []any) {
+	w := &where{}
+	w.add("project_pk = (SELECT pk FROM projects WHERE id = ?)", projectID)
+	in(w, "id", q.IDs)
+	in(w, "name", q.Names)
+	in(w, "description", q.Descriptions)
+	in(w, "filter_id", q.FilterIDs)
+	if len(q.TargetIDs) > 0 {
+		// The lower-case key finds the candidates through the index; the
+		// comparison itself is exact.
+		in(w, "target_key", lower(q.TargetIDs))
+		in(w, "target_id", q.TargetIDs)
+	}
+	in(w, "target_type", lower(q.TargetTypes))
+	in(w, "type", lower(q.Types))
+	in(w, "virtual_network_id", q.VirtualNetworkIDs)
+	in(w, "packet_length", q.PacketLengths)
+	in(w, "priority", q.Priorities)
+	if q.Enabled != nil {
+		w.add("enabled = ?", *q.Enabled)
+	}
+	if q.Marker != "" {
+		w.add("id > ?", q.Marker)
+	}
+	query := `SELECT ` + sessionColumns + ` FROM sessions WHERE ` + w.String() + ` ORDER BY id LIMIT ?`
+	return query, append(w.args, q.PageSize()+1)
+}
+
+// ListSessions returns one page of the project's sessions matching q.
+func (s *Store) ListSessions(ctx context.Context, projectID string, q mirror.SessionQuery) (mirror.Page[mirror.Session], error) {
+	if q.MatchNone {
+		return page[mirror.Session](nil, 0), nil
+	}
+	if s.closed.Load() {
+		return mirror.Page[mirror.Session]{}, mirror.Unavailable(errClosed)
+	}
+	query, args := sessionListQuery(projectID, q)
+	rows, err := runner{q: s.reader, d: s.d}.query(ctx, query, args...)
+	if err != nil {
+		return mirror.Page[mirror.Session]{}, s.fail(err, "list sessions")
+	}
+	defer rows.Close()
+	var items []mirror.Session
+	for rows.Next() {
+		sess, err := scanSession(rows, projectID)
+		if err != nil {
+			return mirror.Page[mirror.Session]{}, s.fail(err, "list sessions")
+		}
+		items = append(items, sess)
+	}
+	if err := rows.Err(); err != nil {
+		return mirror.Page[mirror.Session]{}, s.fail(err, "list sessions")
+	}
+	return page(items, q.PageSize()), nil
+}
+
+// CreateSession stores a new session.
+func (s *Store) CreateSession(ctx context.Context, sess mirror.Session) (mirror.Session, error) {
+	var out mirror.Session
+	err := s.inTx(ctx, sess.ProjectID, func(t *tx) error {
+		if err := t.checkFilterExists(ctx, sess.FilterID); err != nil {
+			return err
+		}
+		if err := sess.CheckCombination(); err != nil {
+			return err
+		}
+		if exceeds(t.sessions, s.limits.SessionsPerProject) {
+			return mirror.SessionQuota()
+		}
+		if err := t.checkSourcesNotTargets(ctx, "", sess.Sources); err != nil {
+			return err
+		}
+		if err := t.checkTargetNotSource(ctx, "", sess.TargetID); err != nil {
+			return err
+		}
+		if err := t.checkSessionsPerSource(ctx, sess.Sources, s.limits.SessionsPerSource); err != nil {
+			return err
+		}
+		if err := t.checkPriority(ctx, "", sess.Sources, sess.Priority); err != nil {
+			return err
+		}
+
+		now := s.timestamp()
+		out = sess
+		out.ID = s.newID()
+		out.Sources = slices.Clone(sess.Sources)
+		if out.Sources == nil {
+			out.Sources = []string{}
+		}
+		out.CreatedAt, out.UpdatedAt = fromMillis(now), fromMillis(now)
+		_, err := t.exec(ctx, `INSERT INTO sessions (project_pk, id, name, description, filter_id, sources,
+	target_id, target_key, target_type, virtual_network_id, packet_length, priority, enabled, type,
+	created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.pk, out.ID, out.Name, out.Description, out.FilterID, encodeSources(out.Sources),
+			out.TargetID, strings.ToLower(out.TargetID), out.TargetType, out.VirtualNetworkID, out.PacketLength,
+			out.Priority, out.Enabled, out.Type, now, now)
+		if err != nil {
+			// The foreign key: the filter was deleted after the check.
+			return t.violation(err, mirror.FilterNotFound(out.FilterID), "insert session")
+		}
+		if err := t.insertSources(ctx, out.ID, out.Priority, out.Sources, 0); err != nil {
+			return err
+		}
+		return t.addCount(ctx, "session_count", 1)
+	})
+	if err != nil {
+		return mirror.Session{}, s.fail(err, "create session")
+	}
+	return out, nil
+}
+
+// UpdateSession applies u to a session.
+func (s *Store) UpdateSession(ctx context.Context, projectID, id string, u mirror.SessionUpdate) (mirror.Session, error) {
+	var out mirror.Session
+	err := s.inTx(ctx, projectID, func(t *tx) error {
+		cur, err := getSession(ctx, t.runner, t.project, projectID, id)
+		if err != nil {
+			return err
+		}
+		if u.FilterID != nil && *u.FilterID != cur.FilterID {
+			if err := t.checkFilterExists(ctx, *u.FilterID); err != nil {
+				return err
+			}
+		}
+		next, err := mirror.ApplySessionUpdate(cur, u)
+		if err != nil {
+			return err
+		}
+		if err := t.checkTargetNotSource(ctx, id, next.TargetID); err != nil {
+			return err
+		}
+		if err := t.checkPriority(ctx, id, next.Sources, next.Priority); err != nil {
+			return err
+		}
+
+		now := s.timestamp()
+		next.UpdatedAt = fromMillis(now)
+		_, err = t.exec(ctx, `UPDATE sessions SET name = ?, description = ?, filter_id = ?, target_id = ?,
+	target_key = ?, target_type = ?, virtual_network_id = ?, packet_length = ?, priority = ?, enabled = ?,
+	updated_at = ? WHERE project_pk = ? AND id = ?`,
+			next.Name, next.Description, next.FilterID, next.TargetID, strings.ToLower(next.TargetID),
+			next.TargetType, next.VirtualNetworkID, next.PacketLength, next.Priority, next.Enabled,
+			now, t.pk, id)
+		if err != nil {
+			return t.violation(err, mirror.FilterNotFound(next.FilterID), "update session %s", id)
+		}
+		if next.Priority != cur.Priority && len(next.Sources) > 0 {
+			_, err := t.exec(ctx, `UPDATE session_sources SET priority = ? WHERE project_pk = ? AND session_id = ?`,
+				next.Priority, t.pk, id)
+			if err != nil {
+				return t.violation(err, mirror.SessionPriorityConflict(next.Priority, "(another)", next.Sources[0]),
+					"update priority of session %s", id)
+			}
+		}
+		out = next
+		return nil
+	})
+	if err != nil {
+		return mirror.Session{}, s.fail(err, "update session %s", id)
+	}
+	return out, nil
+}
+
+// DeleteSession deletes a session.
+func (s *Store) DeleteSession(ctx context.Context, projectID, id string) error {
+	err := s.inTx(ctx, projectID, func(t *tx) error {
+		// The sources first, not left to the cascade: the rows must go
+		// whether or not the database enforces foreign keys.
+		if _, err := t.exec(ctx, `DELETE FROM session_sources WHERE project_pk = ? AND session_id = ?`, t.pk, id); err != nil {
+			return fmt.Errorf("delete sources of session %s: %w", id, err)
+		}
+		res, err := t.exec(ctx, `DELETE FROM sessions WHERE project_pk = ? AND id = ?`, t.pk, id)
+		if err != nil {
+			return fmt.Errorf("delete session %s: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete session %s: %w", id, err)
+		} else if n == 0 {
+			return mirror.SessionNotFound(id)
+		}
+		return t.addCount(ctx, "session_count", -1)
+	})
+	if err != nil {
+		return s.fail(err, "delete session %s", id)
+	}
+	return nil
+}
+
+// AddSessionSources appends sources to a session.
+func (s *Store) AddSessionSources(ctx context.Context, projectID, id string, sources []string) (mirror.Session, error) {
+	var out mirror.Session
+	err := s.inTx(ctx, projectID, func(t *tx) error {
+		cur, err := getSession(ctx, t.runner, t.project, projectID, id)
+		if err != nil {
+			return err
+		}
+		next := cur
+		next.Sources = slices.Clone(cur.Sources)
+		for _, src := range sources {
+			// Also refuses an ID listed twice in the request.
+			if slices.ContainsFunc(next.Sources, func(x string) bool { return strings.EqualFold(x, src) }) {
+				return mirror.SourceAlreadyAssociated(src, id)
+			}
+			next.Sources = append(next.Sources, src)
+		}
+		if err := next.CheckCombination(); err != nil {
+			return err
+		}
+		if err := t.checkSourcesNotTargets(ctx, id, sources); err != nil {
+			return err
+		}
+		if limit := s.limits.SourcesPerSession; limit > 0 && len(next.Sources) > limit {
+			return mirror.SourcesPerSessionQuota(limit)
+		}
+		if err := t.checkSessionsPerSource(ctx, sources, s.limits.SessionsPerSource); err != nil {
+			return err
+		}
+		if err := t.checkPriority(ctx, id, sources, cur.Priority); err != nil {
+			return err
+		}
+
+		now := s.timestamp()
+		next.UpdatedAt = fromMillis(now)
+		if err := t.updateSources(ctx, id, next.Sources, now); err != nil {
+			return err
+		}
+		if err := t.insertSources(ctx, id, cur.Priority, sources, len(cur.Sources)); err != nil {
+			return err
+		}
+		out = next
+		return nil
+	})
+	if err != nil {
+		return mirror.Session{}, s.fail(err, "add sources to session %s", id)
+	}
+	return out, nil
+}
+
+// RemoveSessionSources removes sources from a session.
+func (s *Store) RemoveSessionSources(ctx context.Context, projectID, id string, sources []string) (mirror.Session, error) {
+	var out mirror.Session
+	err := s.inTx(ctx, projectID, func(t *tx) error {
+		cur, err := getSession(ctx, t.runner, t.project, projectID, id)
+		if err != nil {
+			return err
+		}
+		remove := make(map[string]bool, len(sources))
+		for _, src := range sources {
+			if !slices.ContainsFunc(cur.Sources, func(x string) bool { return strings.EqualFold(x, src) }) {
+				return mirror.SourceNotAssociated(src, id)
+			}
+			remove[strings.ToLower(src)] = true
+		}
+		next := cur
+		next.Sources = []string{}
+		for _, src := range cur.Sources {
+			if !remove[strings.ToLower(src)] {
+				next.Sources = append(next.Sources, src)
+			}
+		}
+
+		now := s.timestamp()
+		next.UpdatedAt = fromMillis(now)
+		if err := t.updateSources(ctx, id, next.Sources, now); err != nil {
+			return err
+		}
+		keys := lower(sources)
+		args := append([]any{t.pk, id}, anys(keys)...)
+		if _, err := t.exec(ctx, `DELETE FROM session_sources WHERE project_pk = ? AND session_id = ? AND source_key IN (`+
+			placeholders(len(keys))+`)`, args...); err != nil {
+			return fmt.Errorf("delete sources of session %s: %w", id, err)
+		}
+		for i, src := range next.Sources {
+			if _, err := t.exec(ctx, `UPDATE session_sources SET position = ? WHERE project_pk = ? AND session_id = ? AND source_key = ?`,
+				i, t.pk, id, strings.ToLower(src)); err != nil {
+				return fmt.Errorf("renumber sources of session %s: %w", id, err)
+			}
+		}
+		out = next
+		return nil
+	})
+	if err != nil {
+		return mirror.Session{}, s.fail(err, "remove sources from session %s", id)
+	}
+	return out, nil
+}
+
+// updateSources stores the ordered sources of a session and its new
+// updated_at.
+func (t *tx) updateSources(ctx context.Context, id string, sources []string, now int64) error {
+	_, err := t.exec(ctx, `UPDATE sessions SET sources = ?, updated_at = ? WHERE project_pk = ? AND id = ?`,
+		encodeSources(sources), now, t.pk, id)
+	if err != nil {
+		return fmt.Errorf("update sources of session %s: %w", id, err)
+	}
+	return nil
+}
+
+// insertSources adds the rows of session_sources for sources of a session,
+// numbering their positions from first.
+func (t *tx) insertSources(ctx context.Context, id string, priority int, sources []string, first int) error {
+	for i, src := range sources {
+		_, err := t.exec(ctx, `INSERT INTO session_sources (project_pk, session_id, source_key, position, priority)
+	VALUES (?, ?, ?, ?, ?)`, t.pk, id, strings.ToLower(src), first+i, priority)
+		if err != nil {
+			// The unique key on (source, priority); the primary key on
+			// (session, source) is guarded by the same checks.
+			return t.violation(err, mirror.SessionPriorityConflict(priority, "(another)", src), "insert source %s of session %s", src, id)
+		}
+	}
+	return nil
+}
+
+// The statements of the checks that span sessions; %s stands for the
+// placeholders of a list of lower-case source keys. They are named so that
+// the tests can check their query plans.
+const (
+	sqlTargetsOf       = `SELECT target_key, MIN(id) FROM sessions WHERE project_pk = ? AND id <> ? AND target_key IN (%s) GROUP BY target_key`
+	sqlSourceHolder    = `SELECT MIN(session_id) FROM session_sources WHERE project_pk = ? AND source_key = ? AND session_id <> ?`
+	sqlSourceCounts    = `SELECT source_key, COUNT(*) FROM session_sources WHERE project_pk = ? AND source_key IN (%s) GROUP BY source_key`
+	sqlPriorityHolders = `SELECT source_key, MIN(session_id) FROM session_sources WHERE project_pk = ? AND priority = ? AND session_id <> ? AND source_key IN (%s) GROUP BY source_key`
+	sqlFilterUsers     = `SELECT id FROM sessions WHERE project_pk = ? AND filter_id = ? ORDER BY id LIMIT ?`
+)
+
+// checkFilterExists returns FilterNotFound unless the project has the
+// filter.
+func (t *tx) checkFilterExists(ctx context.Context, filterID string) error {
+	var one int
+	err := t.queryRow(ctx, `SELECT 1 FROM filters WHERE project_pk = ? AND id = ?`, t.pk, filterID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mirror.FilterNotFound(filterID)
+	}
+	if err != nil {
+		return fmt.Errorf("look up filter %s: %w", filterID, err)
+	}
+	return nil
+}
+
+// checkSourcesNotTargets returns RoleConflict for the first of sources that
+// is the target of a session other than self (rule S9).
+func (t *tx) checkSourcesNotTargets(ctx context.Context, self string, sources []string) error {
+	if len(sources) == 0 {
+		return nil
+	}
+	keys := lower(sources)
+	rows, err := t.query(ctx, fmt.Sprintf(sqlTargetsOf, placeholders(len(keys))), append([]any{t.pk, self}, anys(keys)...)...)
+	if err != nil {
+		return fmt.Errorf("look up targets: %w", err)
+	}
+	targetOf, err := collectPairs(rows)
+	if err != nil {
+		return fmt.Errorf("look up targets: %w", err)
+	}
+	for i, src := range sources {
+		if sid, ok := targetOf[keys[i]]; ok {
+			return mirror.RoleConflict(src, mirror.RoleTarget, sid)
+		}
+	}
+	return nil
+}
+
+// checkTargetNotSource returns RoleConflict when target is a source of a
+// session other than self (rule S9).
+func (t *tx) checkTargetNotSource(ctx context.Context, self, target string) error {
+	var sid sql.NullString
+	if err := t.queryRow(ctx, sqlSourceHolder, t.pk, strings.ToLower(target), self).Scan(&sid); err != nil {
+		return fmt.Errorf("look up sources: %w", err)
+	}
+	if sid.Valid {
+		return mirror.RoleConflict(target, mirror.RoleSource, sid.String)
+	}
+	return nil
+}
+
+// checkSessionsPerSource returns SessionsPerSourceQuota for the first of
+// sources that is already in limit sessions (rule S10). The sources are not
+// yet sources of the session they are added to.
+func (t *tx) checkSessionsPerSource(ctx context.Context, sources []string, limit int) error {
+	if len(sources) == 0 || limit <= 0 {
+		return nil
+	}
+	keys := lower(sources)
+	rows, err := t.query(ctx, fmt.Sprintf(sqlSourceCounts, placeholders(len(keys))), append([]any{t.pk}, anys(keys)...)...)
+	if err != nil {
+		return fmt.Errorf("count sessions per source: %w", err)
+	}
+	defer rows.Close()
+	counts := make(map[string]int)
+	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return fmt.Errorf("count sessions per source: %w", err)
+		}
+		counts[key] = n
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count sessions per source: %w", err)
+	}
+	for i, src := range sources {
+		if exceeds(counts[keys[i]], limit) {
+			return mirror.SessionsPerSourceQuota(src, limit)
+		}
+	}
+	return nil
+}
+
+// checkPriority returns SessionPriorityConflict for the first of sources
+// that a session other than self shares with the given priority (rule S11).
+func (t *tx) checkPriority(ctx context.Context, self string, sources []string, priority int) error {
+	if len(sources) == 0 {
+		return nil
+	}
+	keys := lower(sources)
+	rows, err := t.query(ctx, fmt.Sprintf(sqlPriorityHolders, placeholders(len(keys))), append([]any{t.pk, priority, self}, anys(keys)...)...)
+	if err != nil {
+		return fmt.Errorf("look up priorities: %w", err)
+	}
+	holder, err := collectPairs(rows)
+	if err != nil {
+		return fmt.Errorf("look up priorities: %w", err)
+	}
+	for i, src := range sources {
+		if sid, ok := holder[keys[i]]; ok {
+			return mirror.SessionPriorityConflict(priority, sid, src)
+		}
+	}
+	return nil
+}
+
+// collectPairs reads rows of two strings into a map and closes them.
+func collectPairs(rows *sql.Rows) (map[string]string, error) {
+	defer rows.Close()
+	m := make(map[string]string)
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		m[k] = v
+	}
+	return m, rows.Err()
+}
+
+// anys returns values as arguments of a statement.
+func anys[T any](values []T) []any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return out
+}

@@ -1,0 +1,250 @@
+// Package sqlstore is the mirror.Store of trafficmirror on SQL databases:
+// SQLite now (modernc.org/sqlite, pure Go), PostgreSQL next, through one code
+// path of hand-written SQL over database/sql and a small dialect.
+//
+// Every write runs in one transaction that first locks the project (see
+// inTx), checks the business rules of ../shared/spec/constraints.md against
+// the current state and then writes; database constraints back the rules
+// that can be expressed as such.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/trafficmirror/trafficmirror/internal/mirror"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Limits are the business limits. The zero value means
+	// mirror.DefaultLimits(); otherwise a zero field means unlimited.
+	Limits mirror.Limits
+	// Now returns the current time; nil means time.Now. Times are stored
+	// at millisecond precision, in UTC.
+	Now func() time.Time
+	// NewID returns a new resource ID; nil means a random UUIDv4 in
+	// lower-case canonical text.
+	NewID func() string
+}
+
+// ErrSchemaTooNew is returned by Open for a database whose schema was
+// migrated by a newer version of trafficmirror.
+var ErrSchemaTooNew = errors.New("database schema is newer than this binary supports")
+
+// errClosed is the cause of the errors of a closed Store.
+var errClosed = errors.New("store is closed")
+
+// Store is the SQL implementation of mirror.Store. It is safe for concurrent
+// use.
+type Store struct {
+	// writer has exactly one connection: on SQLite there is one writer at a
+	// time anyway, and queueing in database/sql (which honours contexts)
+	// beats spinning on SQLITE_BUSY.
+	writer *sql.DB
+	// reader serves the reads, which in WAL mode never wait for the writer.
+	reader *sql.DB
+	d      *dialect
+	limits mirror.Limits
+	now    func() time.Time
+	newID  func() string
+	closed atomic.Bool
+}
+
+var _ mirror.Store = (*Store)(nil)
+
+// busyTimeout is how long a statement waits for a lock held by another
+// process (a second server or a backup tool) before it fails as unavailable.
+const busyTimeout = 5 * time.Second
+
+// readerConns is the size of the reader pool.
+const readerConns = 4
+
+// Open opens (creating if needed) and migrates the database named by dsn: a
+// SQLite file path or "sqlite:PATH". It returns ErrSchemaTooNew (wrapped) for
+// a database migrated by a newer binary.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	path, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		d:      sqliteDialect,
+		limits: opts.Limits,
+		now:    opts.Now,
+		newID:  opts.NewID,
+	}
+	if s.limits == (mirror.Limits{}) {
+		s.limits = mirror.DefaultLimits()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.newID == nil {
+		s.newID = uuid.NewString
+	}
+
+	// The pragmas are set on every new connection through the DSN:
+	//   - journal_mode=WAL: readers see the last committed state without
+	//     blocking the writer, and the writer does not wait for readers.
+	//   - synchronous=FULL: in WAL mode, SQLite fsyncs the WAL at every
+	//     commit, so a write acknowledged to a client survives a power cut.
+	//     NORMAL fsyncs only at checkpoints and could lose the last commits.
+	//   - foreign_keys=ON: SQLite does not enforce foreign keys otherwise;
+	//     they are the backstop that keeps a session's filter from vanishing.
+	//   - busy_timeout: another process holding the write lock makes a
+	//     statement wait instead of failing at once.
+	//   - _txlock=immediate: every write transaction takes the write lock at
+	//     BEGIN, so the checks of a request run on the state its writes
+	//     change (a deferred BEGIN could fail with SQLITE_BUSY on the upgrade
+	//     from reader to writer, after the checks).
+	writerDSN := sqliteDSN(path, url.Values{
+		"_pragma": {
+			fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
+			"journal_mode(WAL)",
+			"synchronous(FULL)",
+			"foreign_keys(ON)",
+		},
+		"_txlock": {"immediate"},
+	})
+	s.writer, err = sql.Open("sqlite", writerDSN)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.writer.SetMaxOpenConns(1)
+	s.writer.SetMaxIdleConns(1)
+	s.writer.SetConnMaxLifetime(0)
+	s.writer.SetConnMaxIdleTime(0)
+	if err := s.migrate(ctx); err != nil {
+		s.writer.Close()
+		return nil, err
+	}
+
+	// Readers are query_only, so a bug can never write through them. The
+	// journal mode is a property of the file, already set by the writer.
+	readerDSN := sqliteDSN(path, url.Values{
+		"_pragma": {
+			fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
+			"foreign_keys(ON)",
+			"query_only(ON)",
+		},
+	})
+	s.reader, err = sql.Open("sqlite", readerDSN)
+	if err != nil {
+		s.writer.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.reader.SetMaxOpenConns(readerConns)
+	s.reader.SetMaxIdleConns(readerConns)
+	if err := s.reader.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// sqlitePath returns the file path named by a SQLite DSN.
+func sqlitePath(dsn string) (string, error) {
+	path := dsn
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return "", fmt.Errorf("database %q: PostgreSQL is not supported yet", redact(dsn))
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path = strings.TrimPrefix(dsn, "sqlite:")
+		// sqlite:///abs/path and sqlite://rel/path, as in other tools' URLs.
+		path = strings.TrimPrefix(path, "//")
+	}
+	switch {
+	case path == "":
+		return "", fmt.Errorf("database %q: empty SQLite file path", dsn)
+	case path == ":memory:" || strings.HasPrefix(path, "file:"):
+		// Each pooled connection would open its own in-memory database,
+		// and a URI would bypass the pragmas set here.
+		return "", fmt.Errorf("database %q: give the path of a SQLite file", dsn)
+	}
+	return path, nil
+}
+
+// redact removes a password from a database URL for messages.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// sqliteDSN returns the modernc.org/sqlite DSN of the file at path with the
+// given parameters. The path is given as a URI so that any file name works.
+func sqliteDSN(path string, params url.Values) string {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	return "file:" + escaped + "?" + params.Encode()
+}
+
+// Ping reports whether the store can serve requests.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return mirror.Unavailable(errClosed)
+	}
+	if err := s.reader.PingContext(ctx); err != nil {
+		return s.fail(err, "ping reader")
+	}
+	if err := s.writer.PingContext(ctx); err != nil {
+		return s.fail(err, "ping writer")
+	}
+	return nil
+}
+
+// Close waits for running calls and closes the database. Every acknowledged
+// write is already durable; closing the last connection checkpoints the WAL
+// into the database file.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	var errs []error
+	if s.reader != nil {
+		errs = append(errs, s.reader.Close())
+	}
+	errs = append(errs, s.writer.Close())
+	return errors.Join(errs...)
+}
+
+// fail turns err, returned by a database call, into the error of a Store
+// method: errors of the domain pass unchanged, an unreachable database
+// becomes mirror.Unavailable, anything else is wrapped with what was done.
+func (s *Store) fail(err error, format string, args ...any) error {
+	var me *mirror.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	if s.closed.Load() || s.d.classify(err) == errUnavailable {
+		return mirror.Unavailable(err)
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// timestamp returns the current time as stored: UTC milliseconds.
+func (s *Store) timestamp() int64 {
+	return s.now().UnixMilli()
+}
+
+// fromMillis returns a stored time.
+func fromMillis(ms int64) time.Time {
+	return time.UnixMilli(ms).UTC()
+}
+
+// exceeds reports whether count items already reach limit, where 0 means
+// unlimited.
+func exceeds(count, limit int) bool {
+	return limit > 0 && count >= limit
+}
