@@ -1,0 +1,140 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/trafficmirror/trafficmirror/internal/auth"
+	"github.com/trafficmirror/trafficmirror/internal/mirror"
+)
+
+// withRequestID gives every request a fresh request id, sent in the
+// X-Request-Id header of every response (the Go SDK reads it only from
+// there), and writes one access log line per request when it is done. An
+// incoming X-Request-Id is ignored: ids are the server's own.
+func (s *server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{id: uuid.NewString()}
+		w.Header().Set("X-Request-Id", info.id)
+		r = r.WithContext(withInfo(r.Context(), info))
+		defer func() {
+			status := info.status
+			if status == 0 {
+				status = http.StatusOK // what net/http sends for an empty response
+			}
+			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", info.id),
+				slog.String("operation", info.operation),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("project", info.project),
+				slog.String("access_key", info.accessKey),
+				slog.Int("status", status),
+				slog.Duration("duration", time.Since(start)))
+		}()
+		next.ServeHTTP(&statusRecorder{ResponseWriter: w, info: info}, r)
+	})
+}
+
+// statusRecorder notes in the request info the status a response starts
+// with.
+type statusRecorder struct {
+	http.ResponseWriter
+	info *requestInfo
+}
+
+func (w *statusRecorder) WriteHeader(status int) {
+	if w.info.status == 0 {
+		w.info.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.info.status == 0 {
+		w.info.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withRecover turns a panic into a 500 VPC.9501 response and a log line with
+// the stack, so that one bad request never stops the server.
+func (s *server) withRecover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v) // net/http's own way to abort a response
+			}
+			info := infoOf(r)
+			s.logger.LogAttrs(r.Context(), slog.LevelError, "panic",
+				slog.String("request_id", info.id),
+				slog.String("operation", info.operation),
+				slog.String("panic", fmt.Sprint(v)),
+				slog.String("stack", string(debug.Stack())))
+			if info.status == 0 {
+				s.respondError(w, r, http.StatusInternalServerError, mirror.CodeInternal, internalMsg)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// readBody reads the raw body once, for the signature and then for the
+// handler. A Content-Length above the limit is refused before reading; a body
+// without one (chunked) is read up to one byte past the limit.
+func (s *server) readBody(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if r.ContentLength > s.maxBody {
+			return errTooLarge
+		}
+		b, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody+1))
+		if err != nil {
+			return &mirror.Error{Kind: mirror.KindInvalid, Code: mirror.CodeInvalidBody,
+				Msg: "Invalid request body: the body could not be read", Err: err}
+		}
+		if int64(len(b)) > s.maxBody {
+			return errTooLarge
+		}
+		infoOf(r).body = b
+		return next(w, r)
+	}
+}
+
+// authenticate verifies the request's signature over the raw body.
+func (s *server) authenticate(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		info := infoOf(r)
+		cred, err := s.auth.Verify(r, info.body)
+		if err != nil {
+			return err
+		}
+		info.cred = cred
+		info.accessKey = cred.AccessKey
+		return next(w, r)
+	}
+}
+
+// checkProject checks the path project against the X-Project-Id header and
+// the credential (auth.md §6).
+func (s *server) checkProject(next handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := auth.CheckProject(r, infoOf(r).cred, projectID(r)); err != nil {
+			return err
+		}
+		return next(w, r)
+	}
+}

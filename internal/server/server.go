@@ -1,0 +1,139 @@
+// Package server is the HTTP server of the traffic-mirroring API: routing,
+// request ids, authentication, the translation of errors into responses, and
+// one handler per operation of ../shared/spec/README.md §2.
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/trafficmirror/trafficmirror/internal/auth"
+	"github.com/trafficmirror/trafficmirror/internal/mirror"
+)
+
+// Authenticator verifies a request's signature over the raw body and returns
+// the caller's credential; *auth.Verifier implements it. Its errors are
+// *mirror.Error values of KindUnauthenticated.
+type Authenticator interface {
+	Verify(r *http.Request, body []byte) (auth.Credential, error)
+}
+
+// Config is what the server needs. Store and Auth are required.
+type Config struct {
+	Store        mirror.Store
+	Auth         Authenticator
+	Limits       mirror.Limits // zero → mirror.DefaultLimits()
+	Logger       *slog.Logger  // nil → discard
+	MaxBodyBytes int64         // 0 → 1 MiB
+}
+
+// defaultMaxBodyBytes is the body size limit of ../shared/spec/constraints.md §1.
+const defaultMaxBodyBytes = 1 << 20
+
+// New returns the handler of the whole API plus GET /healthz.
+func New(cfg Config) http.Handler {
+	s := &server{
+		store:   cfg.Store,
+		auth:    cfg.Auth,
+		limits:  cfg.Limits,
+		logger:  cfg.Logger,
+		maxBody: cfg.MaxBodyBytes,
+	}
+	if s.limits == (mirror.Limits{}) {
+		s.limits = mirror.DefaultLimits()
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = defaultMaxBodyBytes
+	}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	// The order of errors.md §4: every response gets a request id, a panic
+	// anywhere becomes a 500, the route is matched before the body is read
+	// and the signature verified (see routes.go for the per-operation steps).
+	return s.withRequestID(s.withRecover(s.withRoute(mux)))
+}
+
+type server struct {
+	store   mirror.Store
+	auth    Authenticator
+	limits  mirror.Limits
+	logger  *slog.Logger
+	maxBody int64
+}
+
+// handlerFunc handles one request. Every failure is returned, never written:
+// adapt writes it, so that errors.go is the only place deciding statuses.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// adapt turns h into an http.Handler that writes h's error as an error
+// response.
+func (s *server) adapt(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		if info := infoOf(r); info.status != 0 {
+			// The response has started (the client went away while it was
+			// written): there is nothing left to tell the client.
+			s.logger.LogAttrs(r.Context(), slog.LevelWarn, "response not completed",
+				slog.String("request_id", info.id), slog.String("operation", info.operation), slog.Any("err", err))
+			return
+		}
+		s.writeError(w, r, err)
+	})
+}
+
+// encode writes v as the JSON body of a response with the given status.
+func encode(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// Descriptions may hold '&'; keep it readable rather than \u0026.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// requestInfo is what the layers of one request learn and the access log
+// reports. The request-id layer creates it; later layers fill it in.
+type requestInfo struct {
+	id        string
+	operation string
+	project   string
+	accessKey string
+	cred      auth.Credential // holds the secret key: never log it
+	body      []byte          // the raw body, read once before authentication
+	status    int             // the status written, 0 before the response started
+}
+
+type infoKey struct{}
+
+func withInfo(ctx context.Context, info *requestInfo) context.Context {
+	return context.WithValue(ctx, infoKey{}, info)
+}
+
+// infoOf returns the request's info. The request-id layer always sets it;
+// the fallback only keeps a handler called on its own from crashing.
+func infoOf(r *http.Request) *requestInfo {
+	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{}
+}
+
+func requestID(r *http.Request) string { return infoOf(r).id }
+
+func body(r *http.Request) []byte { return infoOf(r).body }
+
+func projectID(r *http.Request) string { return r.PathValue("project_id") }
