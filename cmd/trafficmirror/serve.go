@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/trafficmirror/trafficmirror/internal/auth"
+	"github.com/trafficmirror/trafficmirror/internal/mirror"
+	"github.com/trafficmirror/trafficmirror/internal/server"
+	"github.com/trafficmirror/trafficmirror/internal/sqlstore"
+)
+
+// shutdownGrace bounds how long in-flight requests may run after a stop
+// signal before the server closes their connections.
+const shutdownGrace = 10 * time.Second
+
+// serveConfig is the effective configuration of the serve command.
+type serveConfig struct {
+	listen      string
+	db          string
+	credentials string
+	logFormat   string
+	logLevel    string
+	limits      mirror.Limits
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg serveConfig
+	def := mirror.DefaultLimits()
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:9696", "`address` to listen on (host:port; port 0 picks a free port)")
+	fs.StringVar(&cfg.db, "db", "trafficmirror.db", "database: a SQLite file `path` or sqlite:PATH")
+	fs.StringVar(&cfg.credentials, "credentials", "trafficmirror-credentials.json", "credentials `file`; created with a new key pair if missing")
+	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.IntVar(&cfg.limits.SourcesPerSession, "max-sources-per-session", def.SourcesPerSession, "most sources one session may have")
+	fs.IntVar(&cfg.limits.SessionsPerSource, "max-sessions-per-source", def.SessionsPerSource, "most sessions one source may be in")
+	fs.IntVar(&cfg.limits.SessionsPerProject, "max-sessions-per-project", def.SessionsPerProject, "session quota of a project (0: unlimited)")
+	fs.IntVar(&cfg.limits.FiltersPerProject, "max-filters-per-project", def.FiltersPerProject, "filter quota of a project (0: unlimited)")
+	fs.IntVar(&cfg.limits.RulesPerFilterDirection, "max-rules-per-filter-direction", def.RulesPerFilterDirection, "most rules per filter and direction")
+	fs.Usage = usageWithEnv(fs, "trafficmirror serve [flags]",
+		"  trafficmirror serve --listen 127.0.0.1:9696 --db ./trafficmirror.db")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if err := checkLimits(cfg.limits); err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, cfg.logFormat, cfg.logLevel)
+	if err != nil {
+		return err
+	}
+
+	creds, created, err := loadOrCreateCredentials(cfg.credentials)
+	if err != nil {
+		return err
+	}
+	if warning, err := auth.InsecureModeWarning(cfg.credentials); err == nil && warning != "" {
+		logger.Warn(warning, "file", cfg.credentials)
+	}
+
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
+	}
+	defer ln.Close()
+	endpoint := endpointURL(ln.Addr())
+
+	store, err := sqlstore.Open(ctx, cfg.db, sqlstore.Options{Limits: cfg.limits})
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", cfg.db, err)
+	}
+	defer store.Close()
+
+	if created {
+		printWelcome(stdout, cfg.credentials, endpoint, creds[0])
+	}
+	keys := auth.NewKeyring(creds)
+	handler := server.New(server.Config{
+		Store:  store,
+		Auth:   &auth.Verifier{Keys: keys},
+		Limits: cfg.limits,
+		Logger: logger,
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	reload := make(chan os.Signal, 1)
+	signal.Notify(reload, syscall.SIGHUP)
+	defer signal.Stop(reload)
+	go reloadCredentialsOn(ctx, reload, cfg.credentials, keys, logger)
+
+	logger.Info("configuration", "listen", cfg.listen, "db", cfg.db, "credentials", cfg.credentials,
+		"access_keys", len(creds), "limits", fmt.Sprintf("%+v", cfg.limits))
+	logger.Info("serving", "endpoint", endpoint)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", shutdownGrace)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// In-flight requests outlived the grace period: cut them. Their
+		// transactions either committed (acknowledged or not) or roll back.
+		logger.Warn("shutdown grace period over; closing remaining connections", "err", err)
+		srv.Close()
+	}
+	if err := store.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// checkLimits refuses limits that would make the API unusable.
+func checkLimits(l mirror.Limits) error {
+	for _, c := range []struct {
+		flag  string
+		value int
+		min   int
+	}{
+		{"max-sources-per-session", l.SourcesPerSession, 1},
+		{"max-sessions-per-source", l.SessionsPerSource, 1},
+		{"max-sessions-per-project", l.SessionsPerProject, 0},
+		{"max-filters-per-project", l.FiltersPerProject, 0},
+		{"max-rules-per-filter-direction", l.RulesPerFilterDirection, 1},
+	} {
+		if c.value < c.min {
+			return fmt.Errorf("--%s must be at least %d, got %d", c.flag, c.min, c.value)
+		}
+	}
+	return nil
+}
+
+// newLogger returns the process logger writing to w.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %v", err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, got %q", format)
+}
+
+// loadOrCreateCredentials reads the credentials file, or creates it with one
+// fresh key pair for a fresh project when it does not exist yet. There is
+// never a fixed default secret.
+func loadOrCreateCredentials(path string) (creds []auth.Credential, created bool, err error) {
+	creds, err = auth.LoadFile(path)
+	if err == nil {
+		return creds, false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	project, err := auth.GenerateProjectID()
+	if err != nil {
+		return nil, false, err
+	}
+	cred, err := auth.GenerateCredential([]string{project})
+	if err != nil {
+		return nil, false, err
+	}
+	if err := auth.CreateFile(path, []auth.Credential{cred}); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			// Another process created it first: use its keys.
+			creds, err = auth.LoadFile(path)
+			return creds, false, err
+		}
+		return nil, false, err
+	}
+	return []auth.Credential{cred}, true, nil
+}
+
+// printWelcome tells a first-time user, once, how to reach the server. The
+// secret key is printed here and nowhere else; it is never logged.
+func printWelcome(w io.Writer, path, endpoint string, c auth.Credential) {
+	fmt.Fprintf(w, `Created %s with a new access key (keep it private; it is shown only now).
+
+  Endpoint:   %s
+  Project ID: %s
+
+Point the Huawei Cloud SDK at the endpoint with this project ID and these keys:
+
+  export CLOUD_SDK_AK=%s CLOUD_SDK_SK=%s
+
+`, path, endpoint, c.Projects[0], c.AccessKey, c.SecretKey)
+}
+
+// endpointURL is the URL clients use to reach a listener. An unspecified
+// address (0.0.0.0 or ::) is shown as loopback, which always reaches it.
+func endpointURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	ip := tcp.IP
+	if ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return "http://" + net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
+}
+
+// reloadCredentialsOn reloads the credentials file into keys at every signal
+// on sig, so keys can be added, rotated and revoked without a restart. A file
+// that does not load keeps the current keys.
+func reloadCredentialsOn(ctx context.Context, sig <-chan os.Signal, path string, keys *auth.Keyring, logger *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sig:
+			creds, err := auth.LoadFile(path)
+			if err != nil {
+				logger.Error("credentials not reloaded; keeping the current keys", "file", path, "err", err)
+				continue
+			}
+			keys.Replace(creds)
+			logger.Info("credentials reloaded", "file", path, "access_keys", len(creds))
+		}
+	}
+}
