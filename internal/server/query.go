@@ -94,10 +94,12 @@ func parseFilterRuleQuery(raw string) (mirror.FilterRuleQuery, error) {
 		Directions:            v["direction"],
 		Protocols:             v["protocol"],
 		Actions:               v["action"],
+		// Stored rule strings are trimmed, so the values that match them are
+		// too: the spec names source_cidr_block, and the others follow.
 		SourceCIDRs:           trimAll(v["source_cidr_block"]),
-		DestinationCIDRs:      v["destination_cidr_block"],
-		SourcePortRanges:      v["source_port_range"],
-		DestinationPortRanges: v["destination_port_range"],
+		DestinationCIDRs:      trimAll(v["destination_cidr_block"]),
+		SourcePortRanges:      trimAll(v["source_port_range"]),
+		DestinationPortRanges: trimAll(v["destination_port_range"]),
 	}
 	p := queryParser{values: v}
 	q.Priorities = p.integers("priority", mirror.MinRulePriority, mirror.MaxRulePriority)

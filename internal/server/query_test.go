@@ -138,10 +138,10 @@ func TestParseFilterRuleQuery(t *testing.T) {
 		},
 		{
 			raw: "id=i&traffic_mirror_filter_id=f&direction=INGRESS&action=accept&source_cidr_block=+10.0.0.0/8+" +
-				"&destination_cidr_block=%20::/0&source_port_range=80&destination_port_range=1-2&priority=65535&priority=65536&type=eni",
+				"&destination_cidr_block=%20::/0&source_port_range=80+&destination_port_range=%091-2&priority=65535&priority=65536&type=eni",
 			want: mirror.FilterRuleQuery{
 				IDs: []string{"i"}, FilterIDs: []string{"f"}, Directions: []string{"INGRESS"}, Actions: []string{"accept"},
-				SourceCIDRs: []string{"10.0.0.0/8"}, DestinationCIDRs: []string{" ::/0"}, SourcePortRanges: []string{"80"},
+				SourceCIDRs: []string{"10.0.0.0/8"}, DestinationCIDRs: []string{"::/0"}, SourcePortRanges: []string{"80"},
 				DestinationPortRanges: []string{"1-2"}, Priorities: []int64{65535},
 			},
 		},
