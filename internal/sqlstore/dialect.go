@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql/driver"
 	"embed"
 	"errors"
@@ -27,9 +28,13 @@ type dialect struct {
 	// lockSuffix ends the SELECT that reads the project row at the start
 	// of a write transaction, so that it locks the row until commit.
 	lockSuffix string
-	// classify tells constraint violations and unreachable databases from
-	// other errors.
+	// classify tells constraint violations, transactions worth retrying
+	// and unreachable databases from other errors.
 	classify func(err error) errClass
+	// migrationLock runs first in every migration transaction, so that
+	// processes opening one database at the same moment apply each
+	// migration exactly once.
+	migrationLock string
 }
 
 // errClass is what a dialect can tell about an error.
@@ -42,6 +47,9 @@ const (
 	// errUnavailable: the database cannot be reached or is busy; the
 	// request may succeed later.
 	errUnavailable
+	// errRetry: the database aborted the transaction to break a deadlock or
+	// a serialization conflict; running it again is expected to succeed.
+	errRetry
 )
 
 func mustSub(fsys fs.FS, dir string) fs.FS {
@@ -61,6 +69,9 @@ var sqliteDialect = &dialect{
 	// write lock when the transaction starts, which serialises all writers.
 	lockSuffix: "",
 	classify:   classifySQLite,
+	// BEGIN IMMEDIATE serialises the migrations of several processes, and
+	// each migration checks that it has not been applied.
+	migrationLock: "",
 }
 
 func classifySQLite(err error) errClass {
@@ -86,10 +97,13 @@ func classifySQLite(err error) errClass {
 }
 
 // classifyCommon recognises the errors of database/sql and of the network
-// that mean the database cannot be reached, whatever the driver.
+// that mean the database cannot be reached, whatever the driver. A deadline
+// that passed is one too: the database did not answer in time (see
+// Options.StatementTimeout), or the caller gave up waiting for it.
 func classifyCommon(err error) errClass {
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, errClosed) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, context.DeadlineExceeded) {
 		return errUnavailable
 	}
 	return errOther

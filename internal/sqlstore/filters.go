@@ -92,6 +92,8 @@ func rulesOfFiltersQuery(p scope, n int) string {
 
 // GetFilter returns one filter with its rules.
 func (s *Store) GetFilter(ctx context.Context, projectID, id string) (mirror.Filter, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var f mirror.Filter
 	err := s.readTx(ctx, func(r runner) (err error) {
 		f, err = getFilter(ctx, r, projectByID(projectID), projectID, id)
@@ -121,6 +123,8 @@ func filterListQuery(projectID string, q mirror.FilterQuery) (string, []any) {
 // ListFilters returns one page of the project's filters matching q, each with
 // its rules.
 func (s *Store) ListFilters(ctx context.Context, projectID string, q mirror.FilterQuery) (mirror.Page[mirror.Filter], error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var p mirror.Page[mirror.Filter]
 	err := s.readTx(ctx, func(r runner) error {
 		query, args := filterListQuery(projectID, q)
@@ -152,6 +156,8 @@ func (s *Store) ListFilters(ctx context.Context, projectID string, q mirror.Filt
 
 // CreateFilter stores a new filter without rules.
 func (s *Store) CreateFilter(ctx context.Context, f mirror.Filter) (mirror.Filter, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out mirror.Filter
 	err := s.inTx(ctx, f.ProjectID, func(t *tx) error {
 		if exceeds(t.filters, s.limits.FiltersPerProject) {
@@ -184,6 +190,8 @@ func (s *Store) CreateFilter(ctx context.Context, f mirror.Filter) (mirror.Filte
 
 // UpdateFilter applies u to a filter.
 func (s *Store) UpdateFilter(ctx context.Context, projectID, id string, u mirror.FilterUpdate) (mirror.Filter, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out mirror.Filter
 	err := s.inTx(ctx, projectID, func(t *tx) error {
 		cur, err := getFilter(ctx, t.runner, t.project, projectID, id)
@@ -211,6 +219,8 @@ func (s *Store) UpdateFilter(ctx context.Context, projectID, id string, u mirror
 
 // DeleteFilter deletes a filter and its rules.
 func (s *Store) DeleteFilter(ctx context.Context, projectID, id string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	err := s.inTx(ctx, projectID, func(t *tx) error {
 		if err := t.checkFilterExists(ctx, id); err != nil {
 			return err

@@ -54,6 +54,10 @@ func (d *dialect) loadMigrations() ([]migration, error) {
 // migration in its own transaction and recording it in schema_migrations.
 // It refuses a database whose version is newer than the newest migration:
 // this binary would not know how to keep its invariants.
+//
+// Every transaction here starts with the dialect's migrationLock, so that
+// several processes starting at the same moment on one database (replicas
+// of the server) wait for each other and each migration is applied once.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := s.d.loadMigrations()
 	if err != nil {
@@ -63,16 +67,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if len(ms) > 0 {
 		latest = ms[len(ms)-1].version
 	}
-	if _, err := s.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-	version    BIGINT PRIMARY KEY,
-	name       TEXT   NOT NULL,
-	applied_at BIGINT NOT NULL
-)`); err != nil {
-		return s.fail(err, "create schema_migrations")
-	}
-	var current int
-	if err := s.writer.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return s.fail(err, "read schema version")
+	current, err := s.schemaVersion(ctx)
+	if err != nil {
+		return err
 	}
 	if current > latest {
 		return fmt.Errorf("database schema version %d, this binary knows up to %d: %w; use a newer trafficmirror", current, latest, ErrSchemaTooNew)
@@ -88,6 +85,50 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// schemaVersion creates schema_migrations if needed and returns the newest
+// version recorded in it, 0 for a new database.
+func (s *Store) schemaVersion(ctx context.Context) (current int, err error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, s.fail(err, "begin reading schema version")
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = s.lockMigrations(ctx, tx); err != nil {
+		return 0, err
+	}
+	// CREATE TABLE IF NOT EXISTS is not safe against a concurrent one on
+	// PostgreSQL; the lock makes it so.
+	if _, err = tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    BIGINT PRIMARY KEY,
+	name       TEXT   NOT NULL,
+	applied_at BIGINT NOT NULL
+)`); err != nil {
+		return 0, s.fail(err, "create schema_migrations")
+	}
+	if err = tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return 0, s.fail(err, "read schema version")
+	}
+	if err = tx.Commit(); err != nil {
+		return 0, s.fail(err, "commit reading schema version")
+	}
+	return current, nil
+}
+
+// lockMigrations runs the dialect's migrationLock in tx.
+func (s *Store) lockMigrations(ctx context.Context, tx *sql.Tx) error {
+	if s.d.migrationLock == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, s.d.migrationLock); err != nil {
+		return s.fail(err, "lock migrations")
+	}
+	return nil
+}
+
 // applyMigration applies m unless another process did so first.
 func (s *Store) applyMigration(ctx context.Context, m migration) (err error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
@@ -99,6 +140,9 @@ func (s *Store) applyMigration(ctx context.Context, m migration) (err error) {
 			tx.Rollback()
 		}
 	}()
+	if err = s.lockMigrations(ctx, tx); err != nil {
+		return err
+	}
 	var one int
 	err = tx.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM schema_migrations WHERE version = ?`), m.version).Scan(&one)
 	switch {

@@ -52,6 +52,8 @@ func getRule(ctx context.Context, r runner, p scope, projectID, id string) (mirr
 
 // GetFilterRule returns one rule.
 func (s *Store) GetFilterRule(ctx context.Context, projectID, id string) (mirror.FilterRule, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if s.closed.Load() {
 		return mirror.FilterRule{}, mirror.Unavailable(errClosed)
 	}
@@ -88,6 +90,8 @@ func ruleListQuery(projectID string, q mirror.FilterRuleQuery) (string, []any) {
 
 // ListFilterRules returns one page of the project's rules matching q.
 func (s *Store) ListFilterRules(ctx context.Context, projectID string, q mirror.FilterRuleQuery) (mirror.Page[mirror.FilterRule], error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if q.MatchNone {
 		return page[mirror.FilterRule](nil, 0), nil
 	}
@@ -116,6 +120,8 @@ func (s *Store) ListFilterRules(ctx context.Context, projectID string, q mirror.
 
 // CreateFilterRule stores a new rule.
 func (s *Store) CreateFilterRule(ctx context.Context, r mirror.FilterRule) (mirror.FilterRule, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out mirror.FilterRule
 	err := s.inTx(ctx, r.ProjectID, func(t *tx) error {
 		if err := t.checkFilterExists(ctx, r.FilterID); err != nil {
@@ -157,6 +163,8 @@ func (s *Store) CreateFilterRule(ctx context.Context, r mirror.FilterRule) (mirr
 
 // UpdateFilterRule applies u to a rule. The filter's updated_at stays.
 func (s *Store) UpdateFilterRule(ctx context.Context, projectID, id string, u mirror.FilterRuleUpdate) (mirror.FilterRule, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out mirror.FilterRule
 	err := s.inTx(ctx, projectID, func(t *tx) error {
 		cur, err := getRule(ctx, t.runner, t.project, projectID, id)
@@ -191,6 +199,8 @@ func (s *Store) UpdateFilterRule(ctx context.Context, projectID, id string, u mi
 
 // DeleteFilterRule deletes a rule.
 func (s *Store) DeleteFilterRule(ctx context.Context, projectID, id string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	err := s.inTx(ctx, projectID, func(t *tx) error {
 		res, err := t.exec(ctx, `DELETE FROM filter_rules WHERE project_pk = ? AND id = ?`, t.pk, id)
 		if err != nil {

@@ -64,6 +64,8 @@ func getSession(ctx context.Context, r runner, p scope, projectID, id string) (m
 
 // GetSession returns one session.
 func (s *Store) GetSession(ctx context.Context, projectID, id string) (mirror.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if s.closed.Load() {
 		return mirror.Session{}, mirror.Unavailable(errClosed)
 	}
@@ -106,6 +108,8 @@ func sessionListQuery(projectID string, q mirror.SessionQuery) (string, []any) {
 
 // ListSessions returns one page of the project's sessions matching q.
 func (s *Store) ListSessions(ctx context.Context, projectID string, q mirror.SessionQuery) (mirror.Page[mirror.Session], error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if q.MatchNone {
 		return page[mirror.Session](nil, 0), nil
 	}
@@ -134,6 +138,8 @@ func (s *Store) ListSessions(ctx context.Context, projectID string, q mirror.Ses
 
 // CreateSession stores a new session.
 func (s *Store) CreateSession(ctx context.Context, sess mirror.Session) (mirror.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out mirror.Session
 	err := s.inTx(ctx, sess.ProjectID, func(t *tx) error {
 		if err := t.checkFilterExists(ctx, sess.FilterID); err != nil {
@@ -189,6 +195,8 @@ func (s *Store) CreateSession(ctx context.Context, sess mirror.Session) (mirror.
 
 // UpdateSession applies u to a session.
 func (s *Store) UpdateSession(ctx context.Context, projectID, id string, u mirror.SessionUpdate) (mirror.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out mirror.Session
 	err := s.inTx(ctx, projectID, func(t *tx) error {
 		cur, err := getSession(ctx, t.runner, t.project, projectID, id)
@@ -241,6 +249,8 @@ func (s *Store) UpdateSession(ctx context.Context, projectID, id string, u mirro
 
 // DeleteSession deletes a session.
 func (s *Store) DeleteSession(ctx context.Context, projectID, id string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	err := s.inTx(ctx, projectID, func(t *tx) error {
 		// The sources first, not left to the cascade: the rows must go
 		// whether or not the database enforces foreign keys.
@@ -266,6 +276,8 @@ func (s *Store) DeleteSession(ctx context.Context, projectID, id string) error {
 
 // AddSessionSources appends sources to a session.
 func (s *Store) AddSessionSources(ctx context.Context, projectID, id string, sources []string) (mirror.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out mirror.Session
 	err := s.inTx(ctx, projectID, func(t *tx) error {
 		cur, err := getSession(ctx, t.runner, t.project, projectID, id)
@@ -316,6 +328,8 @@ func (s *Store) AddSessionSources(ctx context.Context, projectID, id string, sou
 
 // RemoveSessionSources removes sources from a session.
 func (s *Store) RemoveSessionSources(ctx context.Context, projectID, id string, sources []string) (mirror.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out mirror.Session
 	err := s.inTx(ctx, projectID, func(t *tx) error {
 		cur, err := getSession(ctx, t.runner, t.project, projectID, id)

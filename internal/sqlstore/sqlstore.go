@@ -1,11 +1,14 @@
 // Package sqlstore is the mirror.Store of trafficmirror on SQL databases:
-// SQLite now (modernc.org/sqlite, pure Go), PostgreSQL next, through one code
-// path of hand-written SQL over database/sql and a small dialect.
+// SQLite (modernc.org/sqlite, pure Go) for one process, and PostgreSQL
+// (github.com/jackc/pgx/v5 through its database/sql adapter) for several
+// replicas sharing one database, through one code path of hand-written SQL
+// over database/sql and a small dialect.
 //
 // Every write runs in one transaction that first locks the project (see
 // inTx), checks the business rules of ../shared/spec/constraints.md against
 // the current state and then writes; database constraints back the rules
-// that can be expressed as such.
+// that can be expressed as such. Because the lock is taken in the database,
+// the rules hold as well when requests race through several processes.
 package sqlstore
 
 import (
@@ -35,7 +38,28 @@ type Options struct {
 	// NewID returns a new resource ID; nil means a random UUIDv4 in
 	// lower-case canonical text.
 	NewID func() string
+
+	// MaxConns is the most connections the Store opens to PostgreSQL;
+	// zero means DefaultMaxConns. Several replicas share the server's
+	// max_connections. Ignored on SQLite.
+	MaxConns int
+	// StatementTimeout bounds, on PostgreSQL, every statement on the
+	// server (statement_timeout, which includes waiting for a lock), the
+	// time a transaction may sit idle holding its locks
+	// (idle_in_transaction_session_timeout), and connecting (unless the
+	// DSN sets connect_timeout, at most 5s). A call of the Store gives up
+	// after StatementTimeout plus the connect timeout, so that requests fail
+	// fast with KindUnavailable when the database is away, even on a
+	// network that drops packets silently. Zero means
+	// DefaultStatementTimeout. Ignored on SQLite, which has busy_timeout.
+	StatementTimeout time.Duration
 }
+
+// Defaults of Options for PostgreSQL.
+const (
+	DefaultMaxConns         = 10
+	DefaultStatementTimeout = 30 * time.Second
+)
 
 // ErrSchemaTooNew is returned by Open for a database whose schema was
 // migrated by a newer version of trafficmirror.
@@ -52,12 +76,18 @@ type Store struct {
 	// beats spinning on SQLITE_BUSY.
 	writer *sql.DB
 	// reader serves the reads, which in WAL mode never wait for the writer.
+	// On PostgreSQL writer and reader are one pool.
 	reader *sql.DB
 	d      *dialect
 	limits mirror.Limits
 	now    func() time.Time
 	newID  func() string
-	closed atomic.Bool
+	// callTimeout, when not zero, bounds every call (see bound).
+	callTimeout time.Duration
+	// dropIdle, when not nil, closes the idle connections: fail calls it
+	// with the cause when the database was unavailable (see openPostgres).
+	dropIdle func(cause error)
+	closed   atomic.Bool
 }
 
 var _ mirror.Store = (*Store)(nil)
@@ -69,16 +99,31 @@ const busyTimeout = 5 * time.Second
 // readerConns is the size of the reader pool.
 const readerConns = 4
 
-// Open opens (creating if needed) and migrates the database named by dsn: a
-// SQLite file path or "sqlite:PATH". It returns ErrSchemaTooNew (wrapped) for
-// a database migrated by a newer binary.
+// Open opens and migrates the database named by dsn:
+//
+//   - a PostgreSQL URL, "postgres://user:password@host:port/db?sslmode=..."
+//     or "postgresql://...", with any parameter pgx understands; the
+//     parameter search_path selects the schema (which must exist) that
+//     holds the tables;
+//   - otherwise a SQLite file path or "sqlite:PATH"; the file is created if
+//     needed.
+//
+// Several processes may open one PostgreSQL database at the same moment:
+// each migration is applied once. Open returns ErrSchemaTooNew (wrapped) for
+// a database migrated by a newer binary, and an error of KindUnavailable
+// when the database cannot be reached. No error shows the DSN's password.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
-	path, err := sqlitePath(dsn)
-	if err != nil {
-		return nil, err
+	if isPostgres(dsn) {
+		return openPostgres(ctx, dsn, opts)
 	}
+	return openSQLite(ctx, dsn, opts)
+}
+
+// newStore returns a Store of dialect d with the options applied, without
+// its pools.
+func newStore(d *dialect, opts Options) *Store {
 	s := &Store{
-		d:      sqliteDialect,
+		d:      d,
 		limits: opts.Limits,
 		now:    opts.Now,
 		newID:  opts.NewID,
@@ -92,6 +137,16 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if s.newID == nil {
 		s.newID = uuid.NewString
 	}
+	return s
+}
+
+// openSQLite opens the SQLite database at dsn.
+func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	path, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, err
+	}
+	s := newStore(sqliteDialect, opts)
 
 	// The pragmas are set on every new connection through the DSN:
 	//   - journal_mode=WAL: readers see the last committed state without
@@ -156,8 +211,6 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 func sqlitePath(dsn string) (string, error) {
 	path := dsn
 	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return "", fmt.Errorf("database %q: PostgreSQL is not supported yet", redact(dsn))
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path = strings.TrimPrefix(dsn, "sqlite:")
 		// sqlite:///abs/path and sqlite://rel/path, as in other tools' URLs.
@@ -174,12 +227,20 @@ func sqlitePath(dsn string) (string, error) {
 	return path, nil
 }
 
-// redact removes a password from a database URL for messages.
+// redact removes the passwords from a database URL for messages: the one
+// of the user and the password and sslpassword parameters.
 func redact(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "(unparsable URL)"
 	}
+	q := u.Query()
+	for _, name := range []string{"password", "sslpassword"} {
+		if q.Has(name) {
+			q.Set(name, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }
 
@@ -195,13 +256,28 @@ func (s *Store) Ping(ctx context.Context) error {
 	if s.closed.Load() {
 		return mirror.Unavailable(errClosed)
 	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := s.reader.PingContext(ctx); err != nil {
 		return s.fail(err, "ping reader")
 	}
-	if err := s.writer.PingContext(ctx); err != nil {
-		return s.fail(err, "ping writer")
+	if s.writer != s.reader {
+		if err := s.writer.PingContext(ctx); err != nil {
+			return s.fail(err, "ping writer")
+		}
 	}
 	return nil
+}
+
+// bound returns ctx with the deadline of one call of the Store, if it has
+// one: a database that stopped answering (a network that drops packets, a
+// server that hangs) fails the call instead of holding it for the minutes
+// TCP takes to notice.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.callTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.callTimeout)
 }
 
 // Close waits for running calls and closes the database. Every acknowledged
@@ -212,7 +288,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	var errs []error
-	if s.reader != nil {
+	if s.reader != nil && s.reader != s.writer {
 		errs = append(errs, s.reader.Close())
 	}
 	errs = append(errs, s.writer.Close())
@@ -227,7 +303,13 @@ func (s *Store) fail(err error, format string, args ...any) error {
 	if errors.As(err, &me) {
 		return err
 	}
-	if s.closed.Load() || s.d.classify(err) == errUnavailable {
+	if s.closed.Load() {
+		return mirror.Unavailable(err)
+	}
+	if s.d.classify(err) == errUnavailable {
+		if s.dropIdle != nil {
+			s.dropIdle(err)
+		}
 		return mirror.Unavailable(err)
 	}
 	return fmt.Errorf(format+": %w", append(args, err)...)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trafficmirror/trafficmirror/internal/mirror"
+	"github.com/trafficmirror/trafficmirror/internal/pgtest"
 	"github.com/trafficmirror/trafficmirror/internal/storetest"
 )
 
@@ -44,6 +45,39 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, limits mirror.Limits) mirror.Store {
 		return openTest(t, limits)
 	})
+}
+
+// backends are the databases that the tests of behaviour common to both run
+// on; dsn returns the DSN of a new, empty database, dropped at cleanup.
+// PostgreSQL skips without TRAFFICMIRROR_TEST_POSTGRES.
+var backends = []struct {
+	name string
+	dsn  func(t *testing.T) string
+}{
+	{"SQLite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "trafficmirror.db") }},
+	{"PostgreSQL", func(t *testing.T) string { return pgtest.DSN(t) }},
+}
+
+// forEachBackend runs f in a subtest per backend.
+func forEachBackend(t *testing.T, f func(t *testing.T, dsn func(t *testing.T) string)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { f(t, b.dsn) })
+	}
+}
+
+// mustOpen opens a store on dsn and closes it at cleanup.
+func mustOpen(t *testing.T, dsn string, opts Options) *Store {
+	t.Helper()
+	s, err := Open(ctx, dsn, opts)
+	if err != nil {
+		t.Fatalf("Open(%s) = %v", redact(dsn), err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close() = %v", err)
+		}
+	})
+	return s
 }
 
 // checkFile opens the closed database at path anew and checks it.
@@ -152,93 +186,106 @@ func TestOpenDSN(t *testing.T) {
 			t.Errorf("database file %q: %v", name, err)
 		}
 	}
-	for _, dsn := range []string{"", "sqlite:", ":memory:", "file:x.db", "postgres://u:secret@localhost/db"} {
+	for _, dsn := range []string{"", "sqlite:", ":memory:", "file:x.db"} {
 		s, err := Open(ctx, dsn, Options{})
 		if err == nil {
 			s.Close()
 			t.Errorf("Open(%q) succeeded, want an error", dsn)
-		} else if strings.Contains(err.Error(), "secret") {
-			t.Errorf("Open(%q) = %v, which shows the password", dsn, err)
 		}
 	}
 }
 
 func TestMigrations(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "m.db")
-	migrations := func() []string {
-		t.Helper()
-		s, err := Open(ctx, path, Options{})
-		if err != nil {
-			t.Fatalf("Open = %v", err)
-		}
-		defer s.Close()
-		rows, err := s.reader.QueryContext(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
-		if err != nil {
-			t.Fatalf("read schema_migrations: %v", err)
-		}
-		defer rows.Close()
-		var got []string
-		for rows.Next() {
-			var v int
-			var name string
-			if err := rows.Scan(&v, &name); err != nil {
-				t.Fatal(err)
+	forEachBackend(t, func(t *testing.T, newDSN func(t *testing.T) string) {
+		dsn := newDSN(t)
+		var d *dialect
+		migrations := func() []string {
+			t.Helper()
+			s, err := Open(ctx, dsn, Options{})
+			if err != nil {
+				t.Fatalf("Open = %v", err)
 			}
-			got = append(got, fmt.Sprint(v, " ", name))
+			defer s.Close()
+			d = s.d
+			rows, err := s.reader.QueryContext(ctx, `SELECT version, name FROM schema_migrations ORDER BY version`)
+			if err != nil {
+				t.Fatalf("read schema_migrations: %v", err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var v int
+				var name string
+				if err := rows.Scan(&v, &name); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, fmt.Sprint(v, " ", name))
+			}
+			return got
 		}
-		return got
-	}
-	ms, err := sqliteDialect.loadMigrations()
-	if err != nil {
-		t.Fatalf("loadMigrations = %v", err)
-	}
-	var want []string
-	for _, m := range ms {
-		want = append(want, fmt.Sprint(m.version, " ", m.name))
-	}
-	if len(want) == 0 || want[0] != "1 0001_init.sql" {
-		t.Fatalf("migrations = %v, want 0001_init.sql first", want)
-	}
-	if diff := cmp.Diff(want, migrations()); diff != "" {
-		t.Errorf("schema_migrations after first open (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(want, migrations()); diff != "" {
-		t.Errorf("schema_migrations after reopen (-want +got):\n%s", diff)
-	}
-	// 0002 left the planner's hints.
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var hints int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'sessions'`).Scan(&hints); err != nil || hints != 9 {
-		t.Errorf("planner hints for sessions = %d, %v, want 9", hints, err)
-	}
+		first := migrations()
+		ms, err := d.loadMigrations()
+		if err != nil {
+			t.Fatalf("loadMigrations = %v", err)
+		}
+		var want []string
+		for _, m := range ms {
+			want = append(want, fmt.Sprint(m.version, " ", m.name))
+		}
+		// The versions mean the same on every database.
+		if diff := cmp.Diff([]string{"1 0001_init.sql", "2 0002_planner_stats.sql"}, want); diff != "" {
+			t.Errorf("%s migrations (-want +got):\n%s", d.name, diff)
+		}
+		if diff := cmp.Diff(want, first); diff != "" {
+			t.Errorf("schema_migrations after first open (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(want, migrations()); diff != "" {
+			t.Errorf("schema_migrations after reopen (-want +got):\n%s", diff)
+		}
+		if d != sqliteDialect {
+			return
+		}
+		// 0002 left the planner's hints.
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var hints int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'sessions'`).Scan(&hints); err != nil || hints != 9 {
+			t.Errorf("planner hints for sessions = %d, %v, want 9", hints, err)
+		}
+	})
 }
 
 func TestRefuseNewerSchema(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "new.db")
-	s, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatalf("Open = %v", err)
-	}
-	if _, err := s.writer.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(ctx, path, Options{})
-	if err == nil {
+	forEachBackend(t, func(t *testing.T, newDSN func(t *testing.T) string) {
+		dsn := newDSN(t)
+		s, err := Open(ctx, dsn, Options{})
+		if err != nil {
+			t.Fatalf("Open = %v", err)
+		}
+		if _, err := s.writer.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)`); err != nil {
+			t.Fatal(err)
+		}
 		s.Close()
-		t.Fatalf("Open(database of schema 9999) succeeded, want an error")
-	}
-	if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), "9999") {
-		t.Errorf("Open(database of schema 9999) = %v, want ErrSchemaTooNew naming the version", err)
-	}
+		s, err = Open(ctx, dsn, Options{})
+		if err == nil {
+			s.Close()
+			t.Fatalf("Open(database of schema 9999) succeeded, want an error")
+		}
+		if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), "9999") {
+			t.Errorf("Open(database of schema 9999) = %v, want ErrSchemaTooNew naming the version", err)
+		}
+	})
 }
 
 func TestDataSurvivesReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "durable.db")
+	forEachBackend(t, testDataSurvivesReopen)
+}
+
+func testDataSurvivesReopen(t *testing.T, newDSN func(t *testing.T) string) {
+	path := newDSN(t)
 	s, err := Open(ctx, path, Options{})
 	if err != nil {
 		t.Fatalf("Open = %v", err)
@@ -302,16 +349,16 @@ func TestDataSurvivesReopen(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
+	forEachBackend(t, testOptions)
+}
+
+func testOptions(t *testing.T, newDSN func(t *testing.T) string) {
 	var n int
 	clock := time.Date(2024, 3, 14, 9, 44, 12, 345678901, time.FixedZone("CET", 3600))
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "o.db"), Options{
+	s := mustOpen(t, newDSN(t), Options{
 		Now:   func() time.Time { return clock },
 		NewID: func() string { n++; return fmt.Sprintf("id-%03d", n) },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	f, err := s.CreateFilter(ctx, mirror.Filter{ProjectID: project, Name: "f"})
 	if err != nil {
 		t.Fatal(err)
@@ -333,7 +380,11 @@ func TestOptions(t *testing.T) {
 // that violates a constraint is retried once and then reported as the error
 // of the rule it stands for, never as an internal error.
 func TestConstraintBackstop(t *testing.T) {
-	s := openTest(t, mirror.Limits{})
+	forEachBackend(t, testConstraintBackstop)
+}
+
+func testConstraintBackstop(t *testing.T, newDSN func(t *testing.T) string) {
+	s := mustOpen(t, newDSN(t), Options{})
 	f, err := s.CreateFilter(ctx, mirror.Filter{ProjectID: project, Name: "f"})
 	if err != nil {
 		t.Fatal(err)
@@ -368,7 +419,7 @@ func TestConstraintBackstop(t *testing.T) {
 	err = s.inTx(ctx, project, func(t *tx) error {
 		_, err := t.exec(ctx, `INSERT INTO sessions (project_pk, id, name, description, filter_id, sources,
 	target_id, target_key, target_type, virtual_network_id, packet_length, priority, enabled, type,
-	created_at, updated_at) VALUES (?, 'x', 'x', '', 'no-such-filter', '[]', 't', 't', 'eni', 1, 96, 1, 0, 'eni', 0, 0)`, t.pk)
+	created_at, updated_at) VALUES (?, 'x', 'x', '', 'no-such-filter', '[]', 't', 't', 'eni', 1, 96, 1, FALSE, 'eni', 0, 0)`, t.pk)
 		if err != nil {
 			return t.violation(err, mirror.FilterNotFound("no-such-filter"), "insert")
 		}

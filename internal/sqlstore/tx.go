@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/trafficmirror/trafficmirror/internal/mirror"
 )
@@ -98,23 +100,56 @@ func (t *tx) violation(err error, want *mirror.Error, format string, args ...any
 // checks see the state that caused the violation and report the proper
 // error; if the violation persists, the error the statement stands for is
 // returned, so a client never gets a 500 for a broken rule.
+//
+// When the database aborts the transaction to break a deadlock or a
+// serialization conflict (PostgreSQL), fn runs again, up to maxTxRetries
+// times, after a short random pause.
 func (s *Store) inTx(ctx context.Context, projectID string, fn func(t *tx) error) error {
 	if s.closed.Load() {
 		return mirror.Unavailable(errClosed)
 	}
-	var err error
-	for range 2 {
+	var (
+		err        error
+		violations int
+	)
+	for retries := 0; ; {
 		err = s.runTx(ctx, projectID, fn)
 		var ce *constraintError
-		if !errors.As(err, &ce) {
-			return err
+		switch {
+		case errors.As(err, &ce):
+			if violations++; violations < 2 {
+				continue
+			}
+			want := *ce.want
+			want.Err = ce.cause
+			return &want
+		case retries < maxTxRetries && s.d.classify(err) == errRetry:
+			retries++
+			if err := pause(ctx, retries); err != nil {
+				return err
+			}
+			continue
 		}
+		return err
 	}
-	var ce *constraintError
-	errors.As(err, &ce)
-	want := *ce.want
-	want.Err = ce.cause
-	return &want
+}
+
+// maxTxRetries is how often inTx runs a transaction again that the database
+// aborted to resolve a conflict.
+const maxTxRetries = 5
+
+// pause waits before the nth retry of a transaction: a random time up to
+// 2^n milliseconds, so that the transactions that collided do not collide
+// again. It returns early with the error of a done ctx.
+func pause(ctx context.Context, n int) error {
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(time.Millisecond) << n)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // runTx runs fn in one write transaction.
@@ -176,7 +211,10 @@ func (s *Store) readTx(ctx context.Context, fn func(r runner) error) (err error)
 	if s.closed.Load() {
 		return mirror.Unavailable(errClosed)
 	}
-	t, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	// Repeatable read: on PostgreSQL every statement of the transaction
+	// sees the snapshot of its first one (SQLite ignores the level; its
+	// read transactions always see one snapshot).
+	t, err := s.reader.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read transaction: %w", err)
 	}

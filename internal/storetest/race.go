@@ -61,9 +61,19 @@ func wantOutcomes(t *testing.T, op string, errs []error, okCount int, code strin
 	}
 }
 
-func testRace(t *testing.T, open opener) {
+// last returns the last of the stores.
+func last(sts []mirror.Store) mirror.Store { return sts[len(sts)-1] }
+
+// replicasOpener returns stores that share one fresh, empty database.
+type replicasOpener = func(t *testing.T, limits mirror.Limits) []mirror.Store
+
+// testRace races calls of the Store API. The racing calls are spread over
+// the stores open returns; the state is set up through the first and read
+// back through the last.
+func testRace(t *testing.T, open replicasOpener) {
 	t.Run("AddSourcesSessionsPerSource", func(t *testing.T) {
-		st := open(t, mirror.DefaultLimits())
+		sts := open(t, mirror.DefaultLimits())
+		st := sts[0]
 		f := mustCreateFilter(t, st, projectA, "f")
 		var sessions []mirror.Session
 		for i := range 20 {
@@ -71,13 +81,13 @@ func testRace(t *testing.T, open opener) {
 		}
 		src := newID()
 		errs := concurrently(20, func(i int) error {
-			_, err := st.AddSessionSources(ctx, projectA, sessions[i].ID, []string{src})
+			_, err := sts[i%len(sts)].AddSessionSources(ctx, projectA, sessions[i].ID, []string{src})
 			return err
 		})
 		wantOutcomes(t, "20 × AddSessionSources of one source", errs, 3, mirror.CodeSessionsPerSourceQuota)
 		var holders int
 		for _, s := range sessions {
-			if got := mustGetSession(t, st, projectA, s.ID); len(got.Sources) == 2 {
+			if got := mustGetSession(t, last(sts), projectA, s.ID); len(got.Sources) == 2 {
 				holders++
 			}
 		}
@@ -87,50 +97,56 @@ func testRace(t *testing.T, open opener) {
 	})
 
 	t.Run("CreateSharedSourceSamePriority", func(t *testing.T) {
-		st := open(t, mirror.DefaultLimits())
+		sts := open(t, mirror.DefaultLimits())
+		st := sts[0]
 		f := mustCreateFilter(t, st, projectA, "f")
 		src := newID()
 		errs := concurrently(10, func(i int) error {
-			_, err := st.CreateSession(ctx, newSession(f, 42, newID(), src))
+			_, err := sts[i%len(sts)].CreateSession(ctx, newSession(f, 42, newID(), src))
 			return err
 		})
 		wantOutcomes(t, "10 × CreateSession sharing a source and a priority", errs, 1, mirror.CodeSessionPriorityConflict)
 	})
 
 	t.Run("CreateRuleSamePriority", func(t *testing.T) {
-		st := open(t, mirror.DefaultLimits())
+		sts := open(t, mirror.DefaultLimits())
+		st := sts[0]
 		f := mustCreateFilter(t, st, projectA, "f")
 		errs := concurrently(10, func(i int) error {
-			_, err := st.CreateFilterRule(ctx, newRule(f, mirror.DirectionIngress, 7))
+			_, err := sts[i%len(sts)].CreateFilterRule(ctx, newRule(f, mirror.DirectionIngress, 7))
 			return err
 		})
 		wantOutcomes(t, "10 × CreateFilterRule with one priority", errs, 1, mirror.CodeRulePriorityExists)
-		if got := mustGetFilter(t, st, projectA, f.ID); len(got.IngressRules) != 1 {
+		if got := mustGetFilter(t, last(sts), projectA, f.ID); len(got.IngressRules) != 1 {
 			t.Errorf("ingress rules = %d, want 1", len(got.IngressRules))
 		}
 	})
 
 	t.Run("CreateRuleQuota", func(t *testing.T) {
-		st := open(t, limits(func(l *mirror.Limits) { l.RulesPerFilterDirection = 3 }))
+		sts := open(t, limits(func(l *mirror.Limits) { l.RulesPerFilterDirection = 3 }))
+		st := sts[0]
 		f := mustCreateFilter(t, st, projectA, "f")
 		errs := concurrently(10, func(i int) error {
-			_, err := st.CreateFilterRule(ctx, newRule(f, mirror.DirectionEgress, i+1))
+			_, err := sts[i%len(sts)].CreateFilterRule(ctx, newRule(f, mirror.DirectionEgress, i+1))
 			return err
 		})
 		wantOutcomes(t, "10 × CreateFilterRule with room for 3", errs, 3, mirror.CodeRuleQuota)
 	})
 
 	t.Run("DeleteFilterVsCreateSession", func(t *testing.T) {
-		st := open(t, mirror.DefaultLimits())
+		sts := open(t, mirror.DefaultLimits())
+		st := sts[0]
 		for round := range 10 {
 			f := mustCreateFilter(t, st, projectA, "f")
 			var created mirror.Session
 			errs := concurrently(2, func(i int) error {
+				// The two calls go through different stores, and
+				// alternate between them from round to round.
 				if i == 0 {
-					return st.DeleteFilter(ctx, projectA, f.ID)
+					return sts[round%len(sts)].DeleteFilter(ctx, projectA, f.ID)
 				}
 				var err error
-				created, err = st.CreateSession(ctx, newSession(f, round+1))
+				created, err = sts[(round+1)%len(sts)].CreateSession(ctx, newSession(f, round+1))
 				return err
 			})
 			deleteErr, createErr := errs[0], errs[1]
@@ -141,7 +157,7 @@ func testRace(t *testing.T, open opener) {
 				wantErr(t, "CreateSession(deleted filter)", createErr, mirror.FilterNotFound(f.ID))
 			case createErr == nil:
 				wantErr(t, "DeleteFilter(used filter)", deleteErr, mirror.FilterInUse(f.ID, []string{created.ID}))
-				mustGetFilter(t, st, projectA, mustGetSession(t, st, projectA, created.ID).FilterID)
+				mustGetFilter(t, last(sts), projectA, mustGetSession(t, last(sts), projectA, created.ID).FilterID)
 			default:
 				t.Fatalf("round %d: DeleteFilter = %v, CreateSession = %v", round, deleteErr, createErr)
 			}
@@ -149,7 +165,8 @@ func testRace(t *testing.T, open opener) {
 	})
 
 	t.Run("UpdateSessionNoMix", func(t *testing.T) {
-		st := open(t, mirror.DefaultLimits())
+		sts := open(t, mirror.DefaultLimits())
+		st := sts[0]
 		f := mustCreateFilter(t, st, projectA, "f")
 		s := mustCreateSession(t, st, newSession(f, 1))
 		const n = 10
@@ -167,7 +184,7 @@ func testRace(t *testing.T, open opener) {
 		returned := make([]mirror.Session, n)
 		errs := concurrently(n, func(i int) error {
 			var err error
-			returned[i], err = st.UpdateSession(ctx, projectA, s.ID, update(i))
+			returned[i], err = sts[i%len(sts)].UpdateSession(ctx, projectA, s.ID, update(i))
 			return err
 		})
 		wantOutcomes(t, "concurrent UpdateSession", errs, n, "")
@@ -186,28 +203,30 @@ func testRace(t *testing.T, open opener) {
 			}
 			consistent(fmt.Sprint("UpdateSession ", i), got)
 		}
-		consistent("stored session", mustGetSession(t, st, projectA, s.ID))
+		consistent("stored session", mustGetSession(t, last(sts), projectA, s.ID))
 	})
 
 	t.Run("SessionQuota", func(t *testing.T) {
-		st := open(t, limits(func(l *mirror.Limits) { l.SessionsPerProject = 5 }))
+		sts := open(t, limits(func(l *mirror.Limits) { l.SessionsPerProject = 5 }))
+		st := sts[0]
 		f := mustCreateFilter(t, st, projectA, "f")
 		for i := range 4 {
 			mustCreateSession(t, st, newSession(f, i+1))
 		}
 		errs := concurrently(10, func(i int) error {
-			_, err := st.CreateSession(ctx, newSession(f, 10+i))
+			_, err := sts[i%len(sts)].CreateSession(ctx, newSession(f, 10+i))
 			return err
 		})
 		wantOutcomes(t, "10 × CreateSession at quota-1", errs, 1, mirror.CodeSessionQuota)
 	})
 
 	t.Run("FilterQuota", func(t *testing.T) {
-		st := open(t, limits(func(l *mirror.Limits) { l.FiltersPerProject = 3 }))
+		sts := open(t, limits(func(l *mirror.Limits) { l.FiltersPerProject = 3 }))
+		st := sts[0]
 		mustCreateFilter(t, st, projectA, "f")
 		mustCreateFilter(t, st, projectA, "f")
 		errs := concurrently(10, func(i int) error {
-			_, err := st.CreateFilter(ctx, mirror.Filter{ProjectID: projectA, Name: "racer"})
+			_, err := sts[i%len(sts)].CreateFilter(ctx, mirror.Filter{ProjectID: projectA, Name: "racer"})
 			return err
 		})
 		wantOutcomes(t, "10 × CreateFilter at quota-1", errs, 1, mirror.CodeFilterQuota)
@@ -215,7 +234,8 @@ func testRace(t *testing.T, open opener) {
 
 	t.Run("RemoveAndAddSources", func(t *testing.T) {
 		// Sessions trading one source: at any moment at most 1 holds it.
-		st := open(t, limits(func(l *mirror.Limits) { l.SessionsPerSource = 1 }))
+		sts := open(t, limits(func(l *mirror.Limits) { l.SessionsPerSource = 1 }))
+		st := sts[0]
 		f := mustCreateFilter(t, st, projectA, "f")
 		src := newID()
 		holder := mustCreateSession(t, st, newSession(f, 1, src, newID()))
@@ -225,10 +245,10 @@ func testRace(t *testing.T, open opener) {
 		}
 		errs := concurrently(6, func(i int) error {
 			if i == 0 {
-				_, err := st.RemoveSessionSources(ctx, projectA, holder.ID, []string{src})
+				_, err := sts[i%len(sts)].RemoveSessionSources(ctx, projectA, holder.ID, []string{src})
 				return err
 			}
-			_, err := st.AddSessionSources(ctx, projectA, others[i-1].ID, []string{src})
+			_, err := sts[i%len(sts)].AddSessionSources(ctx, projectA, others[i-1].ID, []string{src})
 			return err
 		})
 		if errs[0] != nil {

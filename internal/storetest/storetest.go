@@ -21,30 +21,51 @@ import (
 
 // Run runs the behaviour suite against stores made by open. open returns a
 // fresh, empty store with the given limits; it registers its own cleanup.
+// The groups of tests run in parallel, each on its own stores, so open is
+// called from several goroutines.
 func Run(t *testing.T, open func(t *testing.T, limits mirror.Limits) mirror.Store) {
-	t.Run("CreateSession", func(t *testing.T) { testCreateSession(t, open) })
-	t.Run("GetSession", func(t *testing.T) { testGetSession(t, open) })
-	t.Run("UpdateSession", func(t *testing.T) { testUpdateSession(t, open) })
-	t.Run("DeleteSession", func(t *testing.T) { testDeleteSession(t, open) })
-	t.Run("AddSessionSources", func(t *testing.T) { testAddSessionSources(t, open) })
-	t.Run("RemoveSessionSources", func(t *testing.T) { testRemoveSessionSources(t, open) })
-	t.Run("ListSessions", func(t *testing.T) { testListSessions(t, open) })
-	t.Run("CreateFilter", func(t *testing.T) { testCreateFilter(t, open) })
-	t.Run("GetFilter", func(t *testing.T) { testGetFilter(t, open) })
-	t.Run("UpdateFilter", func(t *testing.T) { testUpdateFilter(t, open) })
-	t.Run("DeleteFilter", func(t *testing.T) { testDeleteFilter(t, open) })
-	t.Run("ListFilters", func(t *testing.T) { testListFilters(t, open) })
-	t.Run("CreateFilterRule", func(t *testing.T) { testCreateFilterRule(t, open) })
-	t.Run("GetFilterRule", func(t *testing.T) { testGetFilterRule(t, open) })
-	t.Run("UpdateFilterRule", func(t *testing.T) { testUpdateFilterRule(t, open) })
-	t.Run("DeleteFilterRule", func(t *testing.T) { testDeleteFilterRule(t, open) })
-	t.Run("ListFilterRules", func(t *testing.T) { testListFilterRules(t, open) })
-	t.Run("Race", func(t *testing.T) { testRace(t, open) })
+	t.Run("CreateSession", func(t *testing.T) { t.Parallel(); testCreateSession(t, open) })
+	t.Run("GetSession", func(t *testing.T) { t.Parallel(); testGetSession(t, open) })
+	t.Run("UpdateSession", func(t *testing.T) { t.Parallel(); testUpdateSession(t, open) })
+	t.Run("DeleteSession", func(t *testing.T) { t.Parallel(); testDeleteSession(t, open) })
+	t.Run("AddSessionSources", func(t *testing.T) { t.Parallel(); testAddSessionSources(t, open) })
+	t.Run("RemoveSessionSources", func(t *testing.T) { t.Parallel(); testRemoveSessionSources(t, open) })
+	t.Run("ListSessions", func(t *testing.T) { t.Parallel(); testListSessions(t, open) })
+	t.Run("CreateFilter", func(t *testing.T) { t.Parallel(); testCreateFilter(t, open) })
+	t.Run("GetFilter", func(t *testing.T) { t.Parallel(); testGetFilter(t, open) })
+	t.Run("UpdateFilter", func(t *testing.T) { t.Parallel(); testUpdateFilter(t, open) })
+	t.Run("DeleteFilter", func(t *testing.T) { t.Parallel(); testDeleteFilter(t, open) })
+	t.Run("ListFilters", func(t *testing.T) { t.Parallel(); testListFilters(t, open) })
+	t.Run("CreateFilterRule", func(t *testing.T) { t.Parallel(); testCreateFilterRule(t, open) })
+	t.Run("GetFilterRule", func(t *testing.T) { t.Parallel(); testGetFilterRule(t, open) })
+	t.Run("UpdateFilterRule", func(t *testing.T) { t.Parallel(); testUpdateFilterRule(t, open) })
+	t.Run("DeleteFilterRule", func(t *testing.T) { t.Parallel(); testDeleteFilterRule(t, open) })
+	t.Run("ListFilterRules", func(t *testing.T) { t.Parallel(); testListFilterRules(t, open) })
+	t.Run("Race", func(t *testing.T) {
+		testRace(t, func(t *testing.T, limits mirror.Limits) []mirror.Store {
+			return []mirror.Store{open(t, limits)}
+		})
+	})
 	t.Run("Ping", func(t *testing.T) {
 		st := open(t, mirror.DefaultLimits())
 		if err := st.Ping(context.Background()); err != nil {
 			t.Fatalf("Ping() = %v, want nil", err)
 		}
+	})
+}
+
+// RunReplicas runs the race tests of Run with the racing calls spread over
+// several stores that share one database, as replicas of the server share
+// one PostgreSQL: every rule must hold across them. open returns the stores,
+// each with its own connections, on one fresh, empty database, with the
+// given limits; it registers their cleanup.
+func RunReplicas(t *testing.T, open func(t *testing.T, limits mirror.Limits) []mirror.Store) {
+	testRace(t, func(t *testing.T, limits mirror.Limits) []mirror.Store {
+		sts := open(t, limits)
+		if len(sts) < 2 {
+			t.Fatalf("RunReplicas: open returned %d stores, want at least 2", len(sts))
+		}
+		return sts
 	})
 }
 
