@@ -33,6 +33,8 @@ type serveConfig struct {
 	logFormat   string
 	logLevel    string
 	limits      mirror.Limits
+	dbMaxConns  int
+	dbTimeout   time.Duration
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -41,7 +43,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var cfg serveConfig
 	def := mirror.DefaultLimits()
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:9696", "`address` to listen on (host:port; port 0 picks a free port)")
-	fs.StringVar(&cfg.db, "db", "trafficmirror.db", "database: a SQLite file `path` or sqlite:PATH")
+	fs.StringVar(&cfg.db, "db", "trafficmirror.db", "database: a SQLite file path, sqlite:PATH, or a PostgreSQL URL postgres://user@host:port/db?sslmode=… (`dsn`)")
+	fs.IntVar(&cfg.dbMaxConns, "db-max-conns", sqlstore.DefaultMaxConns, "PostgreSQL: most connections this process opens")
+	fs.DurationVar(&cfg.dbTimeout, "db-statement-timeout", sqlstore.DefaultStatementTimeout, "PostgreSQL: longest a statement may run; requests fail with 503 after it")
 	fs.StringVar(&cfg.credentials, "credentials", "trafficmirror-credentials.json", "credentials `file`; created with a new key pair if missing")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -60,6 +64,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := checkLimits(cfg.limits); err != nil {
 		return err
+	}
+	if cfg.dbMaxConns < 1 || cfg.dbTimeout <= 0 {
+		return fmt.Errorf("--db-max-conns must be at least 1 and --db-statement-timeout positive")
 	}
 	logger, err := newLogger(stderr, cfg.logFormat, cfg.logLevel)
 	if err != nil {
@@ -81,9 +88,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer ln.Close()
 	endpoint := endpointURL(ln.Addr())
 
-	store, err := sqlstore.Open(ctx, cfg.db, sqlstore.Options{Limits: cfg.limits})
+	store, err := sqlstore.Open(ctx, cfg.db, sqlstore.Options{
+		Limits:           cfg.limits,
+		MaxConns:         cfg.dbMaxConns,
+		StatementTimeout: cfg.dbTimeout,
+	})
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", cfg.db, err)
+		return fmt.Errorf("open database %s: %w", sqlstore.Redact(cfg.db), err)
 	}
 	defer store.Close()
 
@@ -112,7 +123,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer signal.Stop(reload)
 	go reloadCredentialsOn(ctx, reload, cfg.credentials, keys, logger)
 
-	logger.Info("configuration", "listen", cfg.listen, "db", cfg.db, "credentials", cfg.credentials,
+	logger.Info("configuration", "listen", cfg.listen, "db", sqlstore.Redact(cfg.db), "credentials", cfg.credentials,
 		"access_keys", len(creds), "limits", fmt.Sprintf("%+v", cfg.limits))
 	logger.Info("serving", "endpoint", endpoint)
 

@@ -57,7 +57,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 	// pgx redacts passwords in its parse errors.
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("database %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("database %s: %w", Redact(dsn), err)
 	}
 	statementTimeout := opts.StatementTimeout
 	if statementTimeout <= 0 {
@@ -109,11 +109,11 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 	}
 	if err := s.checkSchema(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
 	}
 	return s, nil
 }

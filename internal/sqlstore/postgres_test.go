@@ -28,7 +28,7 @@ func openPostgresTest(t testing.TB, limits mirror.Limits) *Store {
 	t.Cleanup(func() { checkPostgres(t, dsn) })
 	s, err := Open(ctx, dsn, Options{Limits: limits})
 	if err != nil {
-		t.Fatalf("Open(%s) = %v", redact(dsn), err)
+		t.Fatalf("Open(%s) = %v", Redact(dsn), err)
 	}
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
@@ -45,7 +45,7 @@ func checkPostgres(t testing.TB, dsn string) {
 	t.Helper()
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
-		t.Fatalf("open %s: %v", redact(dsn), err)
+		t.Fatalf("open %s: %v", Redact(dsn), err)
 	}
 	defer db.Close()
 	for _, c := range []struct {
@@ -216,14 +216,14 @@ func TestOpenPostgresErrors(t *testing.T) {
 		s, err := Open(ctx, tc.dsn, Options{})
 		if err == nil {
 			s.Close()
-			t.Errorf("Open(%s) succeeded, want an error", redact(tc.dsn))
+			t.Errorf("Open(%s) succeeded, want an error", Redact(tc.dsn))
 			continue
 		}
 		if strings.Contains(err.Error(), secret) {
-			t.Errorf("Open(%s) = %v, which shows the password", redact(tc.dsn), err)
+			t.Errorf("Open(%s) = %v, which shows the password", Redact(tc.dsn), err)
 		}
 		if got := mirror.ErrorKind(err); got != tc.kind {
-			t.Errorf("Open(%s) = %v, of kind %v, want %v", redact(tc.dsn), err, got, tc.kind)
+			t.Errorf("Open(%s) = %v, of kind %v, want %v", Redact(tc.dsn), err, got, tc.kind)
 		}
 	}
 }

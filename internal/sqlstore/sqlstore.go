@@ -227,9 +227,13 @@ func sqlitePath(dsn string) (string, error) {
 	return path, nil
 }
 
-// redact removes the passwords from a database URL for messages: the one
-// of the user and the password and sslpassword parameters.
-func redact(dsn string) string {
+// Redact removes the passwords from a PostgreSQL URL for messages and logs:
+// the one of the user and the password and sslpassword parameters. Other
+// DSNs (SQLite paths) hold no secret and are returned as they are.
+func Redact(dsn string) string {
+	if !isPostgres(dsn) {
+		return dsn
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "(unparsable URL)"

@@ -70,7 +70,7 @@ func mustOpen(t *testing.T, dsn string, opts Options) *Store {
 	t.Helper()
 	s, err := Open(ctx, dsn, opts)
 	if err != nil {
-		t.Fatalf("Open(%s) = %v", redact(dsn), err)
+		t.Fatalf("Open(%s) = %v", Redact(dsn), err)
 	}
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
