@@ -34,6 +34,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/vpc/v3/model"
 
 	"github.com/trafficmirror/trafficmirror/internal/auth"
+	"github.com/trafficmirror/trafficmirror/internal/pgtest"
 )
 
 // startFunc starts a trafficmirror server with more flags and stops it when
@@ -51,6 +52,18 @@ func TestE2ESQLite(t *testing.T) {
 	testE2E(t, func(t *testing.T, extra ...string) *instance {
 		t.Helper()
 		return runServer(t, "", extra...)
+	})
+}
+
+// TestE2EPostgres runs the suite on PostgreSQL when TRAFFICMIRROR_TEST_POSTGRES
+// holds a DSN, each server in a fresh schema; otherwise it skips and says
+// which variable to set.
+func TestE2EPostgres(t *testing.T) {
+	pgtest.BaseDSN(t)
+	testE2E(t, func(t *testing.T, extra ...string) *instance {
+		t.Helper()
+		dsn := pgtest.DSN(t) // its cleanup (drop the schema) runs after the server's
+		return runServer(t, "", append([]string{"--db", dsn}, extra...)...)
 	})
 }
 
