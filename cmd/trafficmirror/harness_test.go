@@ -139,4 +139,3 @@ func credentialsFromStdout(out string) (ak, sk, project string, err error) {
 	}
 	return m[1], m[2], p[1], nil
 }
-

@@ -88,12 +88,12 @@ func parseFilterRuleQuery(raw string) (mirror.FilterRuleQuery, error) {
 		return mirror.FilterRuleQuery{}, err
 	}
 	q := mirror.FilterRuleQuery{
-		IDs:                   v["id"],
-		Descriptions:          v["description"],
-		FilterIDs:             v["traffic_mirror_filter_id"],
-		Directions:            v["direction"],
-		Protocols:             v["protocol"],
-		Actions:               v["action"],
+		IDs:          v["id"],
+		Descriptions: v["description"],
+		FilterIDs:    v["traffic_mirror_filter_id"],
+		Directions:   v["direction"],
+		Protocols:    v["protocol"],
+		Actions:      v["action"],
 		// Stored rule strings are trimmed, so the values that match them are
 		// too: the spec names source_cidr_block, and the others follow.
 		SourceCIDRs:           trimAll(v["source_cidr_block"]),
