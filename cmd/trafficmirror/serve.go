@@ -32,6 +32,7 @@ type serveConfig struct {
 	credentials string
 	logFormat   string
 	logLevel    string
+	auditLog    string
 	limits      mirror.Limits
 	dbMaxConns  int
 	dbTimeout   time.Duration
@@ -49,6 +50,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.credentials, "credentials", "trafficmirror-credentials.json", "credentials `file`; created with a new key pair if missing")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&cfg.auditLog, "audit-log", "", "where the audit lines of successful changes go: \"\" into the log (marked log=audit), a `file` (JSON lines, appended), or - (JSON lines on standard output)")
 	fs.IntVar(&cfg.limits.SourcesPerSession, "max-sources-per-session", def.SourcesPerSession, "most sources one session may have")
 	fs.IntVar(&cfg.limits.SessionsPerSource, "max-sessions-per-source", def.SessionsPerSource, "most sessions one source may be in")
 	fs.IntVar(&cfg.limits.SessionsPerProject, "max-sessions-per-project", def.SessionsPerProject, "session quota of a project (0: unlimited)")
@@ -72,6 +74,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	auditLogger, closeAudit, err := openAuditLog(cfg.auditLog, cfg.logFormat, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 
 	creds, created, err := loadOrCreateCredentials(cfg.credentials)
 	if err != nil {
@@ -103,10 +110,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	keys := auth.NewKeyring(creds)
 	handler := server.New(server.Config{
-		Store:  store,
-		Auth:   &auth.Verifier{Keys: keys},
-		Limits: cfg.limits,
-		Logger: logger,
+		Store:       store,
+		Auth:        &auth.Verifier{Keys: keys},
+		Limits:      cfg.limits,
+		Logger:      logger,
+		AuditLogger: auditLogger,
+		Version:     version(),
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -124,7 +133,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	go reloadCredentialsOn(ctx, reload, cfg.credentials, keys, logger)
 
 	logger.Info("configuration", "listen", cfg.listen, "db", sqlstore.Redact(cfg.db), "credentials", cfg.credentials,
-		"access_keys", len(creds), "limits", fmt.Sprintf("%+v", cfg.limits))
+		"access_keys", len(creds), "limits", fmt.Sprintf("%+v", cfg.limits), "audit_log", cfg.auditLog)
 	logger.Info("serving", "endpoint", endpoint)
 
 	errc := make(chan error, 1)
@@ -184,6 +193,32 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format must be text or json, got %q", format)
+}
+
+// openAuditLog returns the logger of the audit lines (--audit-log dest) and
+// a function that closes its file. "" writes them to stderr in the log's
+// format, marked log=audit; "-" writes JSON lines to stdout; anything else is
+// a file that JSON lines are appended to (created with mode 0600; O_APPEND
+// keeps copy-and-truncate rotation safe). Audit lines are written whatever
+// --log-level says: the level quiets the operational log, not the trail of
+// changes.
+func openAuditLog(dest, format string, stdout, stderr io.Writer) (*slog.Logger, func() error, error) {
+	noop := func() error { return nil }
+	switch dest {
+	case "":
+		l, err := newLogger(stderr, format, "info")
+		if err != nil {
+			return nil, nil, err
+		}
+		return l.With("log", "audit"), noop, nil
+	case "-":
+		return slog.New(slog.NewJSONHandler(stdout, nil)), noop, nil
+	}
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--audit-log: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(f, nil)), f.Close, nil
 }
 
 // loadOrCreateCredentials reads the credentials file, or creates it with one

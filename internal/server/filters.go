@@ -24,6 +24,7 @@ func (s *server) handleCreateFilter() handlerFunc {
 		if err != nil {
 			return err
 		}
+		created(r, flt.ID)
 		return encode(w, http.StatusCreated, api.NewFilterResponse(flt, requestID(r)))
 	}
 }

@@ -11,12 +11,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/trafficmirror/trafficmirror/internal/auth"
+	"github.com/trafficmirror/trafficmirror/internal/metrics"
 	"github.com/trafficmirror/trafficmirror/internal/mirror"
 )
 
 // withRequestID gives every request a fresh request id, sent in the
 // X-Request-Id header of every response (the Go SDK reads it only from
-// there), and writes one access log line per request when it is done. An
+// there), and when the request is done writes its access log line, counts it
+// in the metrics and writes the audit line of a successful mutation. An
 // incoming X-Request-Id is ignored: ids are the server's own.
 func (s *server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -29,6 +31,7 @@ func (s *server) withRequestID(next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK // what net/http sends for an empty response
 			}
+			duration := time.Since(start)
 			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", info.id),
 				slog.String("operation", info.operation),
@@ -37,7 +40,16 @@ func (s *server) withRequestID(next http.Handler) http.Handler {
 				slog.String("project", info.project),
 				slog.String("access_key", info.accessKey),
 				slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)))
+				slog.Duration("duration", duration))
+			switch {
+			case info.op != nil:
+				s.metrics.ObserveRequest(info.op.name, status, duration)
+			case info.operation == "":
+				s.metrics.ObserveRequest(metrics.UnmatchedOperation, status, duration)
+			}
+			if info.op != nil && info.op.mutates() && status < 300 {
+				s.auditMutation(r, info, status)
+			}
 		}()
 		next.ServeHTTP(&statusRecorder{ResponseWriter: w, info: info}, r)
 	})

@@ -54,6 +54,9 @@ func TestUnknownRoutes(t *testing.T) {
 		{"GET", sessions + "/" + noSuchID + "/add-sources"},
 		{"POST", sessions + "/" + noSuchID + "/remove-sources"},
 		{"POST", "/healthz"},
+		{"POST", "/metrics"},
+		{"PUT", "/openapi.json"},
+		{"GET", "/openapi.yaml"},
 		{"PROPFIND", rules},
 	}
 	for _, tt := range tests {
@@ -64,7 +67,7 @@ func TestUnknownRoutes(t *testing.T) {
 	}
 
 	// HEAD is matched by the mux's GET patterns; the API does not offer it.
-	for _, path := range []string{sessions, filters + "/" + noSuchID, "/healthz"} {
+	for _, path := range []string{sessions, filters + "/" + noSuchID, "/healthz", "/metrics", "/openapi.json"} {
 		resp := s.do(t, "HEAD", path, "")
 		resp.wantStatus(t, http.StatusNotFound)
 	}

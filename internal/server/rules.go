@@ -25,6 +25,7 @@ func (s *server) handleCreateRule() handlerFunc {
 		if err != nil {
 			return err
 		}
+		created(r, rule.ID)
 		return encode(w, http.StatusCreated, api.NewFilterRuleResponse(rule, requestID(r)))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/trafficmirror/trafficmirror/internal/auth"
+	"github.com/trafficmirror/trafficmirror/internal/metrics"
 	"github.com/trafficmirror/trafficmirror/internal/mirror"
 )
 
@@ -28,18 +29,26 @@ type Config struct {
 	Limits       mirror.Limits // zero → mirror.DefaultLimits()
 	Logger       *slog.Logger  // nil → discard
 	MaxBodyBytes int64         // 0 → 1 MiB
+	// AuditLogger receives one line per successful mutation (see audit.go);
+	// nil → no audit lines.
+	AuditLogger *slog.Logger
+	// Version is reported by trafficmirror_build_info and /openapi.json;
+	// "" → "devel".
+	Version string
 }
 
 // defaultMaxBodyBytes is the body size limit of ../shared/spec/constraints.md §1.
 const defaultMaxBodyBytes = 1 << 20
 
-// New returns the handler of the whole API plus GET /healthz.
+// New returns the handler of the whole API plus the unauthenticated
+// GET /healthz, GET /metrics (Prometheus text) and GET /openapi.json.
 func New(cfg Config) http.Handler {
 	s := &server{
 		store:   cfg.Store,
 		auth:    cfg.Auth,
 		limits:  cfg.Limits,
 		logger:  cfg.Logger,
+		audit:   cfg.AuditLogger,
 		maxBody: cfg.MaxBodyBytes,
 	}
 	if s.limits == (mirror.Limits{}) {
@@ -51,6 +60,21 @@ func New(cfg Config) http.Handler {
 	if s.maxBody <= 0 {
 		s.maxBody = defaultMaxBodyBytes
 	}
+	version := cfg.Version
+	if version == "" {
+		version = "devel"
+	}
+	// The resources are counted on the store as given: a wrapper (such as
+	// the instrumentation below) would hide the optional method.
+	counter, _ := cfg.Store.(metrics.ResourceCounter)
+	s.metrics = metrics.New(metrics.Options{
+		Version:    version,
+		Operations: operationNames(),
+		Resources:  counter,
+		Logger:     s.logger,
+	})
+	s.store = s.metrics.Store(s.store)
+	s.openapi = openAPIDocument(version, s.limits)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	// The order of errors.md §4: every response gets a request id, a panic
@@ -60,11 +84,14 @@ func New(cfg Config) http.Handler {
 }
 
 type server struct {
-	store   mirror.Store
+	store   mirror.Store // instrumented by metrics
 	auth    Authenticator
 	limits  mirror.Limits
 	logger  *slog.Logger
+	audit   *slog.Logger // nil: no audit lines
 	maxBody int64
+	metrics *metrics.Metrics
+	openapi []byte // the /openapi.json body
 }
 
 // handlerFunc handles one request. Every failure is returned, never written:
@@ -115,6 +142,9 @@ type requestInfo struct {
 	cred      auth.Credential // holds the secret key: never log it
 	body      []byte          // the raw body, read once before authentication
 	status    int             // the status written, 0 before the response started
+
+	op         *operation // the API operation matched, nil for other requests
+	resourceID string     // the path's resource ID, or the created resource's
 }
 
 type infoKey struct{}
@@ -133,6 +163,9 @@ func infoOf(r *http.Request) *requestInfo {
 }
 
 func requestID(r *http.Request) string { return infoOf(r).id }
+
+// created records the ID of the resource a create made, for the audit line.
+func created(r *http.Request, id string) { infoOf(r).resourceID = id }
 
 func body(r *http.Request) []byte { return infoOf(r).body }
 

@@ -64,6 +64,9 @@ type testServer struct {
 	URL   string
 	Store *sqlstore.Store
 	Logs  *lockedBuffer
+	Audit *lockedBuffer // the audit logger's JSON lines
+	// DBPath is the SQLite file of Store.
+	DBPath string
 }
 
 // config adjusts the server's configuration; wrap replaces the store the
@@ -72,11 +75,14 @@ type config struct {
 	maxBody int64
 	limits  mirror.Limits
 	wrap    func(mirror.Store) mirror.Store
+	version string
+	noAudit bool // no audit logger
 }
 
 func newServer(t *testing.T, cfg config) *testServer {
 	t.Helper()
-	store, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "trafficmirror.db"), sqlstore.Options{Limits: cfg.limits})
+	dbPath := filepath.Join(t.TempDir(), "trafficmirror.db")
+	store, err := sqlstore.Open(context.Background(), dbPath, sqlstore.Options{Limits: cfg.limits})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +91,11 @@ func newServer(t *testing.T, cfg config) *testServer {
 	if cfg.wrap != nil {
 		st = cfg.wrap(store)
 	}
-	logs := &lockedBuffer{}
+	logs, audit := &lockedBuffer{}, &lockedBuffer{}
+	auditLogger := slog.New(slog.NewJSONHandler(audit, nil))
+	if cfg.noAudit {
+		auditLogger = nil
+	}
 	keys := auth.NewKeyring([]auth.Credential{
 		{AccessKey: ak, SecretKey: sk, Projects: []string{project}},
 		{AccessKey: anyAK, SecretKey: anySK, Projects: []string{auth.AnyProject}},
@@ -95,10 +105,12 @@ func newServer(t *testing.T, cfg config) *testServer {
 		Auth:         &auth.Verifier{Keys: keys},
 		Limits:       cfg.limits,
 		Logger:       slog.New(slog.NewJSONHandler(logs, nil)),
+		AuditLogger:  auditLogger,
 		MaxBodyBytes: cfg.maxBody,
+		Version:      cfg.version,
 	}))
 	t.Cleanup(srv.Close)
-	return &testServer{URL: srv.URL, Store: store, Logs: logs}
+	return &testServer{URL: srv.URL, Store: store, Logs: logs, Audit: audit, DBPath: dbPath}
 }
 
 // response is a received response with its body read.

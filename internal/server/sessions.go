@@ -24,6 +24,7 @@ func (s *server) handleCreateSession() handlerFunc {
 		if err != nil {
 			return err
 		}
+		created(r, sess.ID)
 		return encode(w, http.StatusCreated, api.NewSessionResponse(sess, requestID(r)))
 	}
 }

@@ -1,0 +1,215 @@
+// Package metrics holds the Prometheus metrics of a trafficmirror server: the
+// requests it answers, the time its store takes, the resources it keeps and
+// the build it runs, on a registry of its own.
+//
+// Each Metrics value has its own registry rather than the process-wide
+// default one, so that several servers in one process (tests, tmtest) never
+// collide.
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/trafficmirror/trafficmirror/internal/mirror"
+)
+
+// Names of the metrics; every one starts with the namespace trafficmirror_.
+const (
+	RequestsName        = "trafficmirror_http_requests_total"
+	RequestDurationName = "trafficmirror_http_request_duration_seconds"
+	StoreDurationName   = "trafficmirror_store_query_duration_seconds"
+	StoreErrorsName     = "trafficmirror_store_errors_total"
+	ResourcesName       = "trafficmirror_resources"
+	ResourceErrorsName  = "trafficmirror_resource_count_errors_total"
+	BuildInfoName       = "trafficmirror_build_info"
+)
+
+// UnmatchedOperation is the operation label of requests that match no
+// operation (404 APIGW.0101): a misconfigured client shows up there.
+const UnmatchedOperation = "unmatched"
+
+// resourceCountTimeout bounds the store's count at one scrape.
+const resourceCountTimeout = 5 * time.Second
+
+// ResourceCounter is implemented by a store that can count the resources of
+// all projects cheaply. The keys of the map are the resource kinds
+// "sessions", "filters" and "rules"; each becomes one value of the kind
+// label of trafficmirror_resources. The count is taken at every scrape, so
+// that it is right whichever replica is scraped.
+type ResourceCounter interface {
+	ResourceCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// Options configure Metrics.
+type Options struct {
+	// Version is the version label of trafficmirror_build_info; "" means
+	// "devel".
+	Version string
+	// Operations are the API operation names. Their series exist from the
+	// start, at zero, so that rates and dashboards need not wait for the
+	// first request of each.
+	Operations []string
+	// Resources, when not nil, is asked for the resource counts at every
+	// scrape.
+	Resources ResourceCounter
+	// Logger receives the errors of gathering and serving the metrics; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+// Metrics are the metrics of one server and the registry holding them.
+type Metrics struct {
+	reg           *prometheus.Registry
+	logger        *slog.Logger
+	requests      *prometheus.CounterVec
+	duration      *prometheus.HistogramVec
+	storeDuration *prometheus.HistogramVec
+	storeErrors   *prometheus.CounterVec
+}
+
+// New returns the metrics of one server on a fresh registry that also holds
+// the Go runtime and process collectors.
+func New(opts Options) *Metrics {
+	m := &Metrics{
+		reg:    prometheus.NewRegistry(),
+		logger: opts.Logger,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: RequestsName,
+			Help: "API requests answered, by operation and HTTP status. Requests that match no operation have operation=\"" + UnmatchedOperation + "\".",
+		}, []string{"operation", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    RequestDurationName,
+			Help:    "Time from receiving an API request to completing its response, by operation.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"operation"}),
+		storeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: StoreDurationName,
+			Help: "Time one call of the store takes, by store method.",
+			// Store calls are mostly sub-millisecond on SQLite; the
+			// default buckets start at 5ms and would hide them.
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method"}),
+		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: StoreErrorsName,
+			Help: "Store calls that failed unexpectedly (kind internal) or could not reach the database (kind unavailable), by store method.",
+		}, []string{"method", "kind"}),
+	}
+	if m.logger == nil {
+		m.logger = slog.New(slog.DiscardHandler)
+	}
+	version := opts.Version
+	if version == "" {
+		version = "devel"
+	}
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: BuildInfoName,
+		Help: "Always 1; the labels name the trafficmirror version and the Go version it was built with.",
+	}, []string{"version", "goversion"})
+	buildInfo.WithLabelValues(version, runtime.Version()).Set(1)
+
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		buildInfo, m.requests, m.duration, m.storeDuration, m.storeErrors,
+	)
+	for _, op := range opts.Operations {
+		m.duration.WithLabelValues(op)
+	}
+	for _, method := range storeMethods {
+		m.storeDuration.WithLabelValues(method)
+	}
+	if opts.Resources != nil {
+		m.reg.MustRegister(newResourceCollector(opts.Resources))
+	}
+	return m
+}
+
+// Handler serves the metrics in the Prometheus exposition formats. A
+// collector that fails (the store cannot count its resources) is logged and
+// left out; the other metrics are still served.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:      slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
+		ErrorHandling: promhttp.ContinueOnError,
+	})
+}
+
+// ObserveRequest records one answered request of operation with the status
+// it got and the time it took.
+func (m *Metrics) ObserveRequest(operation string, status int, d time.Duration) {
+	m.requests.WithLabelValues(operation, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(operation).Observe(d.Seconds())
+}
+
+// observeStore records one store call.
+func (m *Metrics) observeStore(method string, start time.Time, err error) {
+	m.storeDuration.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	if err == nil {
+		return
+	}
+	// The client errors (not found, conflict, ...) are answers, not
+	// failures of the store; only these two say something is wrong.
+	switch mirror.ErrorKind(err) {
+	case mirror.KindInternal:
+		m.storeErrors.WithLabelValues(method, "internal").Inc()
+	case mirror.KindUnavailable:
+		m.storeErrors.WithLabelValues(method, "unavailable").Inc()
+	}
+}
+
+// resourceCollector asks the store for the resource counts at every scrape.
+type resourceCollector struct {
+	counter ResourceCounter
+	desc    *prometheus.Desc
+	errors  prometheus.Counter
+}
+
+func newResourceCollector(c ResourceCounter) *resourceCollector {
+	return &resourceCollector{
+		counter: c,
+		desc: prometheus.NewDesc(ResourcesName,
+			"Resources kept in all projects, by kind (sessions, filters, rules), counted at scrape time.",
+			[]string{"kind"}, nil),
+		errors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: ResourceErrorsName,
+			Help: "Scrapes at which the store could not count the resources.",
+		}),
+	}
+}
+
+func (c *resourceCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.desc
+	c.errors.Describe(ch)
+}
+
+func (c *resourceCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), resourceCountTimeout)
+	defer cancel()
+	counts, err := c.counter.ResourceCounts(ctx)
+	if err != nil {
+		c.errors.Inc()
+		ch <- c.errors
+		// Reported to the handler, which logs it and serves the rest.
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	ch <- c.errors
+	kinds := make([]string, 0, len(counts))
+	for kind := range counts {
+		kinds = append(kinds, kind)
+	}
+	slices.Sort(kinds)
+	for _, kind := range kinds {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[kind]), kind)
+	}
+}
