@@ -4,6 +4,10 @@
 // Usage:
 //
 //	trafficmirror serve [flags]    run the API server
+//	trafficmirror sessions ...     manage traffic mirror sessions
+//	trafficmirror filters ...      manage traffic mirror filters
+//	trafficmirror rules ...        manage traffic mirror filter rules
+//	trafficmirror credentials ...  add access keys to the credentials file
 //	trafficmirror version          print the version
 //
 // Run "trafficmirror <command> --help" for the flags of a command.
@@ -40,6 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "serve":
 		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "sessions", "filters", "rules", "credentials":
+		return runGroup(ctx, clientGroups[cmd], rest, cliEnv{getenv: getenv, stdout: stdout, stderr: stderr})
 	case "version", "--version":
 		fmt.Fprintf(stdout, "trafficmirror %s\n", version())
 		return nil
@@ -57,9 +63,28 @@ func printUsage(w io.Writer) {
 
 Usage:
   trafficmirror serve [flags]    run the API server (see: trafficmirror serve --help)
+  trafficmirror sessions ...     list, show, create, update, delete sessions; add-sources, remove-sources
+  trafficmirror filters ...      list, show, create, update, delete filters
+  trafficmirror rules ...        list, show, create, update, delete filter rules
+  trafficmirror credentials create --project ID [--file FILE]
+                                 add an access key to the server's credentials file
   trafficmirror version          print the version
 
-Every flag also reads an environment variable TRAFFICMIRROR_<FLAG>, for
-example TRAFFICMIRROR_LISTEN for --listen.
+Every flag of serve also reads an environment
+variable TRAFFICMIRROR_<FLAG>, for example TRAFFICMIRROR_LISTEN for --listen.
+
+The client commands (sessions, filters, rules) call a running server: --endpoint
+(env TRAFFICMIRROR_ENDPOINT, default http://127.0.0.1:9696), --project (env
+TRAFFICMIRROR_PROJECT_ID), and access keys from CLOUD_SDK_AK and CLOUD_SDK_SK or
+from --credentials FILE. They print a table on a terminal and the API's JSON
+otherwise (-o table|json). Run "trafficmirror sessions --help" and so on for more.
 `)
+}
+
+// clientGroups are the command groups that call the API or manage its keys.
+var clientGroups = map[string]group{
+	sessionsGroup.name:    sessionsGroup,
+	filtersGroup.name:     filtersGroup,
+	rulesGroup.name:       rulesGroup,
+	credentialsGroup.name: credentialsGroup,
 }
