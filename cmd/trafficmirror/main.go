@@ -8,6 +8,9 @@
 //	trafficmirror filters ...      manage traffic mirror filters
 //	trafficmirror rules ...        manage traffic mirror filter rules
 //	trafficmirror credentials ...  add access keys to the credentials file
+//	trafficmirror export ...       write a database's resources as a snapshot
+//	trafficmirror import ...       store a snapshot in a database
+//	trafficmirror migrate ...      copy one database into another
 //	trafficmirror version          print the version
 //
 // Run "trafficmirror <command> --help" for the flags of a command.
@@ -46,6 +49,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, rest, getenv, stdout, stderr)
 	case "sessions", "filters", "rules", "credentials":
 		return runGroup(ctx, clientGroups[cmd], rest, cliEnv{getenv: getenv, stdout: stdout, stderr: stderr})
+	case "export":
+		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, getenv, stdin, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "trafficmirror %s\n", version())
 		return nil
@@ -68,9 +77,15 @@ Usage:
   trafficmirror rules ...        list, show, create, update, delete filter rules
   trafficmirror credentials create --project ID [--file FILE]
                                  add an access key to the server's credentials file
+  trafficmirror export --db DSN > snapshot.json
+                                 write every resource of a database as a snapshot
+  trafficmirror import --db DSN < snapshot.json
+                                 store a snapshot in a database, all or nothing
+  trafficmirror migrate --from DSN --to DSN
+                                 copy a database, e.g. SQLite to PostgreSQL, and verify it
   trafficmirror version          print the version
 
-Every flag of serve also reads an environment
+Every flag of serve, export, import and migrate also reads an environment
 variable TRAFFICMIRROR_<FLAG>, for example TRAFFICMIRROR_LISTEN for --listen.
 
 The client commands (sessions, filters, rules) call a running server: --endpoint

@@ -35,6 +35,9 @@ type dialect struct {
 	// processes opening one database at the same moment apply each
 	// migration exactly once.
 	migrationLock string
+	// importSetup runs first in the transaction of an Import, when not
+	// empty.
+	importSetup string
 }
 
 // errClass is what a dialect can tell about an error.
@@ -72,6 +75,7 @@ var sqliteDialect = &dialect{
 	// BEGIN IMMEDIATE serialises the migrations of several processes, and
 	// each migration checks that it has not been applied.
 	migrationLock: "",
+	importSetup:   "",
 }
 
 func classifySQLite(err error) errClass {

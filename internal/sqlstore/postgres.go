@@ -32,6 +32,14 @@ var postgresDialect = &dialect{
 	// a migration may run longer than a statement of a request.
 	migrationLock: `SET LOCAL statement_timeout = 0;
 SELECT pg_advisory_xact_lock(hashtext('trafficmirror migrations ' || COALESCE(current_schema(), '')))`,
+	// An import repeats each statement (pgx prepares and caches them) on
+	// tables that grow within its transaction, where autovacuum cannot
+	// analyse them. After five runs PostgreSQL would switch to a generic
+	// plan costed on the nearly empty tables of the first batches (a
+	// sequential scan), which then gets slower with every batch; planning
+	// every run with its parameters and the tables' current size keeps the
+	// index lookups: 20,000 sessions took 15.5 s without, 4 s with it.
+	importSetup: `SET LOCAL plan_cache_mode = force_custom_plan`,
 }
 
 // connectTimeout bounds connecting to PostgreSQL unless the DSN sets

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,10 @@ type Options struct {
 	// NewID returns a new resource ID; nil means a random UUIDv4 in
 	// lower-case canonical text.
 	NewID func() string
+	// MustExist makes Open fail for a SQLite file that does not exist,
+	// instead of creating it: a tool that reads a database (export, the
+	// source of migrate) must not mistake a wrong path for an empty one.
+	MustExist bool
 
 	// MaxConns is the most connections the Store opens to PostgreSQL;
 	// zero means DefaultMaxConns. Several replicas share the server's
@@ -145,6 +150,11 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	path, err := sqlitePath(dsn)
 	if err != nil {
 		return nil, err
+	}
+	if opts.MustExist {
+		if _, err := os.Stat(path); err != nil {
+			return nil, err // names the path
+		}
 	}
 	s := newStore(sqliteDialect, opts)
 
