@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -36,7 +38,35 @@ type serveConfig struct {
 	limits      mirror.Limits
 	dbMaxConns  int
 	dbTimeout   time.Duration
+
+	// The HTTP server's limits, against clients that hold connections
+	// open or send oversized headers.
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
+	maxHeaderBytes    int
+
+	keyRate     server.RateLimit // requests per access key
+	authFailure server.RateLimit // failed authentications per client address
+
+	tlsCert, tlsKey string // both or neither
 }
+
+// Defaults of the connection limits and rate limits. The rate limits are
+// generous: they are there to stop a runaway client or a flood of bad
+// signatures, not to shape normal use.
+const (
+	defaultReadHeaderTimeout = 10 * time.Second
+	defaultReadTimeout       = 60 * time.Second
+	defaultWriteTimeout      = 60 * time.Second
+	defaultIdleTimeout       = 120 * time.Second
+	defaultMaxHeaderBytes    = 64 << 10
+	defaultRateLimit         = 1000 // requests per second per access key
+	defaultRateBurst         = 2000
+	defaultAuthFailureRate   = 1 // failed authentications per second per client address
+	defaultAuthFailureBurst  = 50
+)
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -56,6 +86,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.limits.SessionsPerProject, "max-sessions-per-project", def.SessionsPerProject, "session quota of a project (0: unlimited)")
 	fs.IntVar(&cfg.limits.FiltersPerProject, "max-filters-per-project", def.FiltersPerProject, "filter quota of a project (0: unlimited)")
 	fs.IntVar(&cfg.limits.RulesPerFilterDirection, "max-rules-per-filter-direction", def.RulesPerFilterDirection, "most rules per filter and direction")
+	fs.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", defaultReadHeaderTimeout, "longest a client may take to send a request's headers; a slower one is disconnected")
+	fs.DurationVar(&cfg.readTimeout, "read-timeout", defaultReadTimeout, "longest a client may take to send a whole request, body included")
+	fs.DurationVar(&cfg.writeTimeout, "write-timeout", defaultWriteTimeout, "longest from the end of a request's headers to the end of its response")
+	fs.DurationVar(&cfg.idleTimeout, "idle-timeout", defaultIdleTimeout, "how long an idle keep-alive connection stays open")
+	fs.IntVar(&cfg.maxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "most `bytes` of request line and headers; more is refused with 431")
+	fs.Float64Var(&cfg.keyRate.Rate, "rate-limit", defaultRateLimit, "API requests per second per access key, on average (0: no limit); more get 429 APIGW.0308 with Retry-After")
+	fs.IntVar(&cfg.keyRate.Burst, "rate-burst", defaultRateBurst, "API requests an access key may send at once, beyond --rate-limit")
+	fs.Float64Var(&cfg.authFailure.Rate, "auth-failure-rate", defaultAuthFailureRate, "failed authentications per second per client address, on average (0: no limit); past the budget the address gets 429 before any signature check")
+	fs.IntVar(&cfg.authFailure.Burst, "auth-failure-burst", defaultAuthFailureBurst, "failed authentications a client address may have at once, beyond --auth-failure-rate")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate chain `file`; with --tls-key, serve HTTPS")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key `file` of --tls-cert")
 	fs.Usage = usageWithEnv(fs, "trafficmirror serve [flags]",
 		"  trafficmirror serve --listen 127.0.0.1:9696 --db ./trafficmirror.db")
 	if err := parseFlags(fs, args, getenv); err != nil {
@@ -69,6 +110,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if cfg.dbMaxConns < 1 || cfg.dbTimeout <= 0 {
 		return fmt.Errorf("--db-max-conns must be at least 1 and --db-statement-timeout positive")
+	}
+	if err := checkServerLimits(cfg); err != nil {
+		return err
+	}
+	tlsConfig, err := loadTLS(cfg.tlsCert, cfg.tlsKey)
+	if err != nil {
+		return err
 	}
 	logger, err := newLogger(stderr, cfg.logFormat, cfg.logLevel)
 	if err != nil {
@@ -93,7 +141,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 	}
 	defer ln.Close()
-	endpoint := endpointURL(ln.Addr())
+	endpoint := endpointURL(ln.Addr(), tlsConfig != nil)
+	if tlsConfig == nil && !isLoopback(ln.Addr()) {
+		logger.Warn("listening on a non-loopback address without TLS: anyone on the path can read requests and replay a captured one within its 15-minute signature window; set --tls-cert and --tls-key, or serve through a TLS proxy",
+			"listen", ln.Addr().String())
+	}
 
 	store, err := sqlstore.Open(ctx, cfg.db, sqlstore.Options{
 		Limits:           cfg.limits,
@@ -110,20 +162,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	keys := auth.NewKeyring(creds)
 	handler := server.New(server.Config{
-		Store:       store,
-		Auth:        &auth.Verifier{Keys: keys},
-		Limits:      cfg.limits,
-		Logger:      logger,
-		AuditLogger: auditLogger,
-		Version:     version(),
+		Store:            store,
+		Auth:             &auth.Verifier{Keys: keys},
+		Limits:           cfg.limits,
+		Logger:           logger,
+		AuditLogger:      auditLogger,
+		Version:          version(),
+		KeyRateLimit:     cfg.keyRate,
+		AuthFailureLimit: cfg.authFailure,
 	})
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: cfg.readHeaderTimeout,
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    cfg.maxHeaderBytes,
+		TLSConfig:         tlsConfig,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 
@@ -133,11 +188,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	go reloadCredentialsOn(ctx, reload, cfg.credentials, keys, logger)
 
 	logger.Info("configuration", "listen", cfg.listen, "db", sqlstore.Redact(cfg.db), "credentials", cfg.credentials,
-		"access_keys", len(creds), "limits", fmt.Sprintf("%+v", cfg.limits), "audit_log", cfg.auditLog)
+		"access_keys", len(creds), "limits", fmt.Sprintf("%+v", cfg.limits), "audit_log", cfg.auditLog,
+		"tls", tlsConfig != nil, "tls_cert", cfg.tlsCert,
+		"read_header_timeout", cfg.readHeaderTimeout, "read_timeout", cfg.readTimeout,
+		"write_timeout", cfg.writeTimeout, "idle_timeout", cfg.idleTimeout, "max_header_bytes", cfg.maxHeaderBytes,
+		"rate_limit", cfg.keyRate.Rate, "rate_burst", cfg.keyRate.Burst,
+		"auth_failure_rate", cfg.authFailure.Rate, "auth_failure_burst", cfg.authFailure.Burst)
 	logger.Info("serving", "endpoint", endpoint)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			// The certificate is in TLSConfig already.
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -266,18 +333,89 @@ Point the Huawei Cloud SDK at the endpoint with this project ID and these keys:
 `, path, endpoint, c.Projects[0], c.AccessKey, c.SecretKey)
 }
 
-// endpointURL is the URL clients use to reach a listener. An unspecified
-// address (0.0.0.0 or ::) is shown as loopback, which always reaches it.
-func endpointURL(addr net.Addr) string {
+// endpointURL is the URL clients use to reach a listener, https:// when it
+// serves TLS. An unspecified address (0.0.0.0 or ::) is shown as loopback,
+// which always reaches it.
+func endpointURL(addr net.Addr, tls bool) string {
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
 	tcp, ok := addr.(*net.TCPAddr)
 	if !ok {
-		return "http://" + addr.String()
+		return scheme + addr.String()
 	}
 	ip := tcp.IP
 	if ip.IsUnspecified() {
 		ip = net.IPv4(127, 0, 0, 1)
 	}
-	return "http://" + net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
+	return scheme + net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
+}
+
+// isLoopback reports whether addr is a loopback address, reachable only
+// from this host. An unspecified address (0.0.0.0, ::) listens on every
+// interface, so it is not.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// checkServerLimits refuses connection and rate limits that would turn a
+// protection off by accident or make the server unusable. A rate of 0 is
+// the documented way to turn a rate limit off.
+func checkServerLimits(cfg serveConfig) error {
+	for _, d := range []struct {
+		flag  string
+		value time.Duration
+	}{
+		{"read-header-timeout", cfg.readHeaderTimeout},
+		{"read-timeout", cfg.readTimeout},
+		{"write-timeout", cfg.writeTimeout},
+		{"idle-timeout", cfg.idleTimeout},
+	} {
+		if d.value <= 0 {
+			return fmt.Errorf("--%s must be positive, got %v", d.flag, d.value)
+		}
+	}
+	if cfg.maxHeaderBytes < 1024 {
+		return fmt.Errorf("--max-header-bytes must be at least 1024, got %d", cfg.maxHeaderBytes)
+	}
+	for _, l := range []struct {
+		rate, burst string
+		limit       server.RateLimit
+	}{
+		{"rate-limit", "rate-burst", cfg.keyRate},
+		{"auth-failure-rate", "auth-failure-burst", cfg.authFailure},
+	} {
+		if l.limit.Rate < 0 || math.IsNaN(l.limit.Rate) || math.IsInf(l.limit.Rate, 0) {
+			return fmt.Errorf("--%s must be a number of events per second, 0 or more, got %v", l.rate, l.limit.Rate)
+		}
+		if l.limit.Rate > 0 && l.limit.Burst < 1 {
+			return fmt.Errorf("--%s must be at least 1 while --%s is on, got %d", l.burst, l.rate, l.limit.Burst)
+		}
+	}
+	return nil
+}
+
+// loadTLS returns the TLS configuration of --tls-cert and --tls-key, nil
+// when both are empty. The pair is loaded at start, so that a wrong path or
+// a key that does not match its certificate stops the start with a clear
+// error instead of failing every handshake.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("--tls-cert and --tls-key go together: set both to serve HTTPS, or neither")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert %s, --tls-key %s: %w", certFile, keyFile, err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+	}, nil
 }
 
 // reloadCredentialsOn reloads the credentials file into keys at every signal

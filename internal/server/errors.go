@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/trafficmirror/trafficmirror/internal/api"
 	"github.com/trafficmirror/trafficmirror/internal/mirror"
@@ -49,6 +50,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *mirror.Error
 	if errors.As(err, &e) && e.Kind != mirror.KindInternal && e.Code != "" && e.Msg != "" {
 		status, code, msg = statusOf(e.Kind), e.Code, e.Msg
+	}
+	if ra := retryAfter(0); status == http.StatusTooManyRequests && errors.As(err, &ra) {
+		w.Header().Set("Retry-After", strconv.FormatInt(ra.seconds(), 10))
 	}
 	if status >= 500 {
 		info := infoOf(r)

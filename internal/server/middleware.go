@@ -126,12 +126,19 @@ func (s *server) readBody(next handlerFunc) handlerFunc {
 	}
 }
 
-// authenticate verifies the request's signature over the raw body.
+// authenticate verifies the request's signature over the raw body. A client
+// address that has failed too often is refused before the verification, and
+// every failure is charged to the address (ratelimit.go).
 func (s *server) authenticate(next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		info := infoOf(r)
+		addr := clientAddress(r)
+		if err := s.authFailureGate(addr); err != nil {
+			return err
+		}
 		cred, err := s.auth.Verify(r, info.body)
 		if err != nil {
+			s.chargeAuthFailure(r, addr)
 			return err
 		}
 		info.cred = cred

@@ -49,12 +49,14 @@ type opDoc struct {
 }
 
 // commonErrors are the codes every operation may answer (errors.md §6, "C",
-// plus 503 when the store cannot be reached).
+// plus 429 when a rate limit is on and 503 when the store cannot be
+// reached).
 var commonErrors = map[int][]string{
 	http.StatusBadRequest:            {mirror.CodeProjectMismatch},
 	http.StatusUnauthorized:          {mirror.CodeAuthentication},
 	http.StatusNotFound:              {mirror.CodeAPINotFound},
 	http.StatusRequestEntityTooLarge: {mirror.CodeBodyTooLarge},
+	http.StatusTooManyRequests:       {mirror.CodeRateLimited},
 	http.StatusInternalServerError:   {mirror.CodeInternal},
 	http.StatusServiceUnavailable:    {mirror.CodeUnavailable},
 }
@@ -64,7 +66,7 @@ var codeMeanings = map[string]string{
 	mirror.CodeAPINotFound:             "no operation matches the method and path",
 	mirror.CodeBodyTooLarge:            "the request body is larger than 1 MiB",
 	mirror.CodeAuthentication:          "authentication failed: missing, malformed, expired or wrong signature, or unknown access key",
-	mirror.CodeRateLimited:             "too many requests",
+	mirror.CodeRateLimited:             "too many requests from the access key, or too many failed authentications from the client address; retry after Retry-After seconds",
 	mirror.CodeProjectMismatch:         "the path project_id differs from X-Project-Id or is not allowed for the access key",
 	mirror.CodeInvalidBody:             "the body is missing, not JSON, or not a JSON object",
 	mirror.CodeMissingParameter:        "a required root key or field is absent, null or an empty string",
@@ -369,9 +371,16 @@ func errorResponse(codes []string) obj {
 	for i, c := range codes {
 		enum[i] = c
 	}
+	headers := obj{"X-Request-Id": ref("headers", "X-Request-Id")}
+	if slices.Contains(codes, mirror.CodeRateLimited) {
+		headers["Retry-After"] = obj{
+			"description": "Seconds to wait before retrying, rounded up.",
+			"schema":      obj{"type": "integer", "minimum": 1},
+		}
+	}
 	return obj{
 		"description": desc.String(),
-		"headers":     obj{"X-Request-Id": ref("headers", "X-Request-Id")},
+		"headers":     headers,
 		"content": obj{"application/json": obj{"schema": obj{
 			"allOf": []any{ref("schemas", "ErrorResponse")},
 			"properties": obj{

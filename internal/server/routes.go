@@ -106,10 +106,12 @@ func (s *server) routes(mux *http.ServeMux) {
 // operation registers op at its method and pattern, also with one trailing
 // slash (the {$} form matches exactly that, and the request is left
 // untouched, so the signature is verified over the path as sent). The steps
-// after the route match follow errors.md §4: body size, authentication,
-// project, then the handler (query, body, store).
+// after the route match follow errors.md §4 with this server's rate limits
+// added (docs/api.md §9.2): body size; the client address's budget of
+// failed authentications, then authentication; the access key's rate limit;
+// project; then the handler (query, body, store).
 func (s *server) operation(mux *http.ServeMux, op operation) {
-	h := s.adapt(s.readBody(s.authenticate(s.checkProject(op.handler(s)))))
+	h := s.adapt(s.readBody(s.authenticate(s.limitRate(s.checkProject(op.handler(s))))))
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoOf(r)
 		info.op = &op

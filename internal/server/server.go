@@ -35,6 +35,17 @@ type Config struct {
 	// Version is reported by trafficmirror_build_info and /openapi.json;
 	// "" → "devel".
 	Version string
+	// KeyRateLimit limits the API requests of each access key; beyond it a
+	// request gets 429 APIGW.0308 with Retry-After. A request is charged
+	// only once its signature is verified, so that nobody can spend another
+	// key's budget. Zero: no limit.
+	KeyRateLimit RateLimit
+	// AuthFailureLimit limits the failed authentications of each client
+	// address (the host of the connection's remote address; an IPv6 address
+	// counts by its /64). An address past its budget gets 429 APIGW.0308 for
+	// every API request, before any signature work, until its bucket
+	// refills. Zero: no limit.
+	AuthFailureLimit RateLimit
 }
 
 // defaultMaxBodyBytes is the body size limit of ../shared/spec/constraints.md §1.
@@ -50,6 +61,9 @@ func New(cfg Config) http.Handler {
 		logger:  cfg.Logger,
 		audit:   cfg.AuditLogger,
 		maxBody: cfg.MaxBodyBytes,
+
+		keyLimit:     newLimiter(cfg.KeyRateLimit),
+		authFailures: newLimiter(cfg.AuthFailureLimit),
 	}
 	if s.limits == (mirror.Limits{}) {
 		s.limits = mirror.DefaultLimits()
@@ -92,6 +106,9 @@ type server struct {
 	maxBody int64
 	metrics *metrics.Metrics
 	openapi []byte // the /openapi.json body
+
+	keyLimit     *limiter // requests per access key; nil: none
+	authFailures *limiter // failed authentications per client address; nil: none
 }
 
 // handlerFunc handles one request. Every failure is returned, never written:

@@ -77,6 +77,10 @@ type config struct {
 	wrap    func(mirror.Store) mirror.Store
 	version string
 	noAudit bool // no audit logger
+	// keyRate and authFailures are the rate limits; wrapAuth replaces
+	// the authenticator the server sees.
+	keyRate, authFailures server.RateLimit
+	wrapAuth              func(server.Authenticator) server.Authenticator
 }
 
 func newServer(t *testing.T, cfg config) *testServer {
@@ -100,14 +104,20 @@ func newServer(t *testing.T, cfg config) *testServer {
 		{AccessKey: ak, SecretKey: sk, Projects: []string{project}},
 		{AccessKey: anyAK, SecretKey: anySK, Projects: []string{auth.AnyProject}},
 	})
+	var authn server.Authenticator = &auth.Verifier{Keys: keys}
+	if cfg.wrapAuth != nil {
+		authn = cfg.wrapAuth(authn)
+	}
 	srv := httptest.NewServer(server.New(server.Config{
-		Store:        st,
-		Auth:         &auth.Verifier{Keys: keys},
-		Limits:       cfg.limits,
-		Logger:       slog.New(slog.NewJSONHandler(logs, nil)),
-		AuditLogger:  auditLogger,
-		MaxBodyBytes: cfg.maxBody,
-		Version:      cfg.version,
+		Store:            st,
+		Auth:             authn,
+		Limits:           cfg.limits,
+		Logger:           slog.New(slog.NewJSONHandler(logs, nil)),
+		AuditLogger:      auditLogger,
+		MaxBodyBytes:     cfg.maxBody,
+		Version:          cfg.version,
+		KeyRateLimit:     cfg.keyRate,
+		AuthFailureLimit: cfg.authFailures,
 	}))
 	t.Cleanup(srv.Close)
 	return &testServer{URL: srv.URL, Store: store, Logs: logs, Audit: audit, DBPath: dbPath}
