@@ -198,6 +198,16 @@ func unquote(raw json.RawMessage, s *string) bool {
 // parseDecimal parses an optionally signed base-10 integer, clamping values
 // beyond int (see Int.value).
 func parseDecimal(s string) (int, bool) {
+	// Check the syntax first: Atoi reports ErrRange as soon as the digits
+	// overflow, before it reads the rest, so "99999999999999999999e-19"
+	// would pass for a clamped integer.
+	digits := s
+	if digits != "" && (digits[0] == '+' || digits[0] == '-') {
+		digits = digits[1:]
+	}
+	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
+		return 0, false
+	}
 	n, err := strconv.Atoi(s)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, false

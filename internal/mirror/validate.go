@@ -200,7 +200,7 @@ func CheckPortRange(path, v string) error {
 }
 
 func parsePort(s string) (int, bool) {
-	if s == "" || len(s) > 5 {
+	if s == "" {
 		return 0, false
 	}
 	for i := 0; i < len(s); i++ {
@@ -208,7 +208,13 @@ func parsePort(s string) (int, bool) {
 			return 0, false
 		}
 	}
-	n, _ := strconv.Atoi(s)
+	// Leading zeros do not change a decimal value: "000080" is port 80 as
+	// "080" is. Bound the length of the digits that count, not of the text.
+	s = strings.TrimLeft(s, "0")
+	if len(s) > 5 {
+		return 0, false
+	}
+	n, _ := strconv.Atoi(s) // "" (all zeros) gives 0, which is refused
 	return n, n >= 1 && n <= 65535
 }
 

@@ -127,7 +127,9 @@ func (p *queryParser) integers(name string, lo, hi int64) []int64 {
 	var kept []int64
 	for _, s := range values {
 		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
+		// ParseInt reports ErrRange as soon as the digits overflow, before
+		// it reads the rest: only a text of digits is a too large integer.
+		if err != nil && !(errors.Is(err, strconv.ErrRange) && isDecimal(s)) {
 			p.err = mirror.InvalidQuery(name, "must be a base-10 integer")
 			return nil
 		}
@@ -139,6 +141,15 @@ func (p *queryParser) integers(name string, lo, hi int64) []int64 {
 		p.matchNone = true
 	}
 	return kept
+}
+
+// isDecimal reports whether s is an optionally signed string of decimal
+// digits.
+func isDecimal(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	return s != "" && strings.TrimLeft(s, "0123456789") == ""
 }
 
 // boolean parses a single-valued boolean filter: true or false in any case.
