@@ -2,8 +2,8 @@ package main
 
 // The framework of the client commands (sessions, filters, rules,
 // credentials): command groups, flags named like the API's fields, the
-// connection flags every client command shares, and how the access keys and
-// the project are found.
+// connection flags every client command shares, how the access keys and the
+// project are found, and the course of the commands that call the API.
 //
 // Client commands do not use parseFlags: there, every flag falls back to
 // TRAFFICMIRROR_<FLAG>, which would make TRAFFICMIRROR_NAME silently fill in
@@ -125,6 +125,7 @@ type clientCommand struct {
 	fs         *flag.FlagSet
 	specs      []flagSpec
 	common     []flagSpec
+	required   []requiredList
 	positional []string
 
 	endpoint, project, credentials optString
@@ -160,6 +161,20 @@ func (c *clientCommand) stringFlag(usage string, names ...string) *optString {
 func (c *clientCommand) stringsFlag(usage string, names ...string) *stringList {
 	v := &stringList{}
 	c.define(&c.specs, v, flagSpec{names: names, arg: placeholder(names[0]), usage: usage, repeatable: true})
+	return v
+}
+
+// requiredList is a repeatable flag that must be given at least once.
+type requiredList struct {
+	name string
+	list *stringList
+}
+
+// requiredStringsFlag defines a repeatable string flag that must be given at
+// least once; parse reports a command line without it.
+func (c *clientCommand) requiredStringsFlag(usage string, names ...string) *stringList {
+	v := c.stringsFlag(usage, names...)
+	c.required = append(c.required, requiredList{name: names[0], list: v})
 	return v
 }
 
@@ -268,7 +283,27 @@ func (c *clientCommand) parse(args []string) (ok bool, err error) {
 	default:
 		return false, c.usageError(fmt.Sprintf("-o must be table or json, got %q", c.output.v))
 	}
+	for _, r := range c.required {
+		if len(*r.list) == 0 {
+			return false, c.usageError("at least one --" + r.name + " is required")
+		}
+	}
 	return true, nil
+}
+
+// parseClient parses args, then builds the API client of the connection
+// flags: the first steps of every command that calls the API. It makes no
+// request. ok is false when the command must not go on: after --help (err
+// nil), a usage error or a client error.
+func (c *clientCommand) parseClient(args []string) (cl *client.Client, ok bool, err error) {
+	if ok, err := c.parse(args); !ok {
+		return nil, false, err
+	}
+	cl, err = c.client()
+	if err != nil {
+		return nil, false, err
+	}
+	return cl, true, nil
 }
 
 // usageError reports a bad command line and returns errUsage.
@@ -423,6 +458,65 @@ func firstCredential(path string) (auth.Credential, error) {
 		return auth.Credential{}, fmt.Errorf("credentials file %s holds no access keys", path)
 	}
 	return creds[0], nil
+}
+
+// resource describes one kind of resource (sessions, filters, rules) to the
+// commands that work the same for every kind. R is the API's response to an
+// operation that returns one resource, such as api.SessionResponse.
+type resource[R any] struct {
+	group string // the command group: "sessions"
+	noun  string // the resource in messages: "traffic mirror session"
+	// show and delete are the client's methods for one resource by ID,
+	// given as method expressions such as (*client.Client).ShowSession.
+	show   func(cl *client.Client, ctx context.Context, id string) (R, error)
+	delete func(cl *client.Client, ctx context.Context, id string) error
+	// table prints a response for -o table; -o json prints it as the API
+	// sent it.
+	table func(o *output, resp R) error
+}
+
+// runOne parses args, builds the client, makes the call and prints the
+// resource it returns: the course of every command that answers with one
+// resource (show, create, update, add-sources, remove-sources).
+func (r resource[R]) runOne(c *clientCommand, args []string, call func(cl *client.Client) (R, error)) error {
+	cl, ok, err := c.parseClient(args)
+	if !ok {
+		return err
+	}
+	resp, err := call(cl)
+	if err != nil {
+		return err
+	}
+	o := c.out()
+	if o.format == formatJSON {
+		return o.json(resp)
+	}
+	return r.table(o, resp)
+}
+
+// runShow runs "<group> show ID".
+func (r resource[R]) runShow(ctx context.Context, env cliEnv, args []string, summary, example string) error {
+	c := newClientCommand(env, r.group+" show", []string{"ID"}, summary, example)
+	return r.runOne(c, args, func(cl *client.Client) (R, error) {
+		return r.show(cl, ctx, c.arg(0))
+	})
+}
+
+// runDelete runs "<group> delete ID". The API answers 204 No Content, so
+// there is nothing to print with -o json; a table gets a confirmation.
+func (r resource[R]) runDelete(ctx context.Context, env cliEnv, args []string, summary, example string) error {
+	c := newClientCommand(env, r.group+" delete", []string{"ID"}, summary, example)
+	cl, ok, err := c.parseClient(args)
+	if !ok {
+		return err
+	}
+	if err := r.delete(cl, ctx, c.arg(0)); err != nil {
+		return err
+	}
+	if c.format() == formatTable {
+		fmt.Fprintf(env.stdout, "Deleted %s %s.\n", r.noun, c.arg(0))
+	}
+	return nil
 }
 
 // optString is a string flag that remembers whether it was given, so that

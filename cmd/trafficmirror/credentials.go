@@ -31,15 +31,12 @@ func runCredentialsCreate(ctx context.Context, env cliEnv, args []string) error 
 		"  trafficmirror credentials create --project 0123456789abcdef0123456789abcdef --file /etc/trafficmirror/credentials.json\n"+
 			"  kill -HUP $(pidof trafficmirror)")
 	c.conn = false
-	projects := c.stringsFlag(`project the key may use; "*" for every project`, "project")
+	projects := c.requiredStringsFlag(`project the key may use; "*" for every project`, "project")
 	file := &optString{}
 	c.define(&c.specs, file, flagSpec{names: []string{"file"}, arg: "FILE", env: envCredentials, def: defaultCredentialsFile,
 		usage: "the credentials file the server reads (its --credentials)"})
 	if ok, err := c.parse(args); !ok {
 		return err
-	}
-	if len(*projects) == 0 {
-		return c.usageError("at least one --project is required")
 	}
 	path := file.or(env.getenv(envCredentials), defaultCredentialsFile)
 	cred, err := auth.GenerateCredential(*projects)

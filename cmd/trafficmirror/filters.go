@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/trafficmirror/trafficmirror/internal/api"
+	"github.com/trafficmirror/trafficmirror/internal/client"
 	"github.com/trafficmirror/trafficmirror/internal/mirror"
 )
 
@@ -20,6 +21,14 @@ var filtersGroup = group{
 	},
 }
 
+var filterResource = resource[api.FilterResponse]{
+	group:  "filters",
+	noun:   "traffic mirror filter",
+	show:   (*client.Client).ShowFilter,
+	delete: (*client.Client).DeleteFilter,
+	table:  printFilter,
+}
+
 func runFiltersList(ctx context.Context, env cliEnv, args []string) error {
 	c := newClientCommand(env, "filters list", nil,
 		"List the project's traffic mirror filters in ID order. The filter flags are the API's query\n"+
@@ -29,11 +38,8 @@ func runFiltersList(ctx context.Context, env cliEnv, args []string) error {
 	names := c.stringsFlag("name", "name")
 	descs := c.stringsFlag(`description ("" matches filters without one)`, "description")
 	limit, marker, all := c.listFlags()
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
+	cl, ok, err := c.parseClient(args)
+	if !ok {
 		return err
 	}
 	q := mirror.FilterQuery{
@@ -61,92 +67,58 @@ var filterListing = listing[api.FilterList, api.Filter]{
 }
 
 func runFiltersShow(ctx context.Context, env cliEnv, args []string) error {
-	c := newClientCommand(env, "filters show", []string{"ID"}, "Show one traffic mirror filter with its ingress and egress rules.",
+	return filterResource.runShow(ctx, env, args, "Show one traffic mirror filter with its ingress and egress rules.",
 		"  trafficmirror filters show 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11")
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	resp, err := cl.ShowFilter(ctx, c.arg(0))
-	if err != nil {
-		return err
-	}
-	return printFilter(c.out(), resp)
 }
 
-func defineFilterFlags(c *clientCommand) (name, description *optString) {
-	return c.stringFlag("name: 1 to 64 letters, digits, Chinese characters, '_', '-' or '.'", "name"),
-		c.stringFlag(`description, up to 255 characters ("" clears it)`, "description")
+// filterFlags are the body fields of create and update.
+type filterFlags struct {
+	name, description *optString
+}
+
+func defineFilterFlags(c *clientCommand) filterFlags {
+	return filterFlags{
+		name:        c.stringFlag("name: 1 to 64 letters, digits, Chinese characters, '_', '-' or '.'", "name"),
+		description: c.stringFlag(`description, up to 255 characters ("" clears it)`, "description"),
+	}
+}
+
+// fields returns the request fields of the flags given; the others are not
+// sent.
+func (f filterFlags) fields() api.FilterFields {
+	return api.FilterFields{Name: f.name.field(), Description: f.description.field()}
 }
 
 func runFiltersCreate(ctx context.Context, env cliEnv, args []string) error {
 	c := newClientCommand(env, "filters create", nil,
 		"Create a traffic mirror filter, without rules (add them with \"trafficmirror rules create\").",
 		"  trafficmirror filters create --name web --description \"HTTP traffic\"")
-	name, desc := defineFilterFlags(c)
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	resp, err := cl.CreateFilter(ctx, api.FilterFields{Name: name.field(), Description: desc.field()})
-	if err != nil {
-		return err
-	}
-	return printFilter(c.out(), resp)
+	f := defineFilterFlags(c)
+	return filterResource.runOne(c, args, func(cl *client.Client) (api.FilterResponse, error) {
+		return cl.CreateFilter(ctx, f.fields())
+	})
 }
 
 func runFiltersUpdate(ctx context.Context, env cliEnv, args []string) error {
 	c := newClientCommand(env, "filters update", []string{"ID"},
 		"Change the name or description of a traffic mirror filter; a field not given keeps its value.",
 		"  trafficmirror filters update 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11 --description \"\"")
-	name, desc := defineFilterFlags(c)
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	resp, err := cl.UpdateFilter(ctx, c.arg(0), api.FilterFields{Name: name.field(), Description: desc.field()})
-	if err != nil {
-		return err
-	}
-	return printFilter(c.out(), resp)
+	f := defineFilterFlags(c)
+	return filterResource.runOne(c, args, func(cl *client.Client) (api.FilterResponse, error) {
+		return cl.UpdateFilter(ctx, c.arg(0), f.fields())
+	})
 }
 
 func runFiltersDelete(ctx context.Context, env cliEnv, args []string) error {
-	c := newClientCommand(env, "filters delete", []string{"ID"},
+	return filterResource.runDelete(ctx, env, args,
 		"Delete a traffic mirror filter and its rules; a filter that sessions use cannot be deleted.\n"+
 			"Prints nothing with -o json (the API answers 204 No Content).",
 		"  trafficmirror filters delete 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11")
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := cl.DeleteFilter(ctx, c.arg(0)); err != nil {
-		return err
-	}
-	if c.format() == formatTable {
-		fmt.Fprintf(env.stdout, "Deleted traffic mirror filter %s.\n", c.arg(0))
-	}
-	return nil
 }
 
-// printFilter prints the response of an operation that returns one filter:
-// its fields, then a table of the rules of each direction.
+// printFilter prints a response that holds one filter as a table: its
+// fields, then a table of the rules of each direction.
 func printFilter(o *output, resp api.FilterResponse) error {
-	if o.format == formatJSON {
-		return o.json(resp)
-	}
 	f := resp.Filter
 	err := o.fields([]field{
 		{"ID", f.ID},

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/trafficmirror/trafficmirror/internal/api"
+	"github.com/trafficmirror/trafficmirror/internal/client"
 	"github.com/trafficmirror/trafficmirror/internal/mirror"
 )
 
@@ -18,6 +18,14 @@ var rulesGroup = group{
 		{"update", "change the given fields of a rule", runRulesUpdate},
 		{"delete", "delete a rule", runRulesDelete},
 	},
+}
+
+var ruleResource = resource[api.FilterRuleResponse]{
+	group:  "rules",
+	noun:   "traffic mirror filter rule",
+	show:   (*client.Client).ShowFilterRule,
+	delete: (*client.Client).DeleteFilterRule,
+	table:  printFilterRule,
 }
 
 func runRulesList(ctx context.Context, env cliEnv, args []string) error {
@@ -37,11 +45,8 @@ func runRulesList(ctx context.Context, env cliEnv, args []string) error {
 	dstPorts := c.stringsFlag(`destination port range N or N-M ("" matches all ports)`, "destination-port-range")
 	priorities := c.intsFlag("priority", "priority")
 	limit, marker, all := c.listFlags()
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
+	cl, ok, err := c.parseClient(args)
+	if !ok {
 		return err
 	}
 	q := mirror.FilterRuleQuery{
@@ -86,20 +91,8 @@ func withoutFilterAndDirection(row []string) []string {
 }
 
 func runRulesShow(ctx context.Context, env cliEnv, args []string) error {
-	c := newClientCommand(env, "rules show", []string{"ID"}, "Show one traffic mirror filter rule.",
+	return ruleResource.runShow(ctx, env, args, "Show one traffic mirror filter rule.",
 		"  trafficmirror rules show 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11")
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	resp, err := cl.ShowFilterRule(ctx, c.arg(0))
-	if err != nil {
-		return err
-	}
-	return printFilterRule(c.out(), resp)
 }
 
 // ruleFlags are the body fields that create and update share.
@@ -148,21 +141,12 @@ func runRulesCreate(ctx context.Context, env cliEnv, args []string) error {
 	filterID := c.stringFlag("ID of the filter the rule belongs to", "traffic-mirror-filter-id", "filter-id")
 	direction := c.stringFlag("direction: ingress or egress", "direction")
 	f := defineRuleFlags(c)
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	fields := f.fields()
-	fields.FilterID = filterID.field()
-	fields.Direction = direction.field()
-	resp, err := cl.CreateFilterRule(ctx, fields)
-	if err != nil {
-		return err
-	}
-	return printFilterRule(c.out(), resp)
+	return ruleResource.runOne(c, args, func(cl *client.Client) (api.FilterRuleResponse, error) {
+		fields := f.fields()
+		fields.FilterID = filterID.field()
+		fields.Direction = direction.field()
+		return cl.CreateFilterRule(ctx, fields)
+	})
 }
 
 func runRulesUpdate(ctx context.Context, env cliEnv, args []string) error {
@@ -170,45 +154,20 @@ func runRulesUpdate(ctx context.Context, env cliEnv, args []string) error {
 		"Change the fields of a traffic mirror filter rule given as flags; the others keep their values.",
 		"  trafficmirror rules update 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11 --action reject --source-cidr-block \"\"")
 	f := defineRuleFlags(c)
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	resp, err := cl.UpdateFilterRule(ctx, c.arg(0), f.fields())
-	if err != nil {
-		return err
-	}
-	return printFilterRule(c.out(), resp)
+	return ruleResource.runOne(c, args, func(cl *client.Client) (api.FilterRuleResponse, error) {
+		return cl.UpdateFilterRule(ctx, c.arg(0), f.fields())
+	})
 }
 
 func runRulesDelete(ctx context.Context, env cliEnv, args []string) error {
-	c := newClientCommand(env, "rules delete", []string{"ID"},
+	return ruleResource.runDelete(ctx, env, args,
 		"Delete a traffic mirror filter rule. Prints nothing with -o json (the API answers 204 No Content).",
 		"  trafficmirror rules delete 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11")
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := cl.DeleteFilterRule(ctx, c.arg(0)); err != nil {
-		return err
-	}
-	if c.format() == formatTable {
-		fmt.Fprintf(env.stdout, "Deleted traffic mirror filter rule %s.\n", c.arg(0))
-	}
-	return nil
 }
 
-// printFilterRule prints the response of an operation that returns one rule.
+// printFilterRule prints a response that holds one rule as a table: one line
+// a field.
 func printFilterRule(o *output, resp api.FilterRuleResponse) error {
-	if o.format == formatJSON {
-		return o.json(resp)
-	}
 	r := resp.Rule
 	return o.fields([]field{
 		{"ID", r.ID},

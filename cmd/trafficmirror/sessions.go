@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/trafficmirror/trafficmirror/internal/api"
+	"github.com/trafficmirror/trafficmirror/internal/client"
 	"github.com/trafficmirror/trafficmirror/internal/mirror"
 )
 
@@ -21,6 +22,14 @@ var sessionsGroup = group{
 		{"add-sources", "append sources to a session", runSessionsAddSources},
 		{"remove-sources", "remove sources from a session", runSessionsRemoveSources},
 	},
+}
+
+var sessionResource = resource[api.SessionResponse]{
+	group:  "sessions",
+	noun:   "traffic mirror session",
+	show:   (*client.Client).ShowSession,
+	delete: (*client.Client).DeleteSession,
+	table:  printSession,
 }
 
 func runSessionsList(ctx context.Context, env cliEnv, args []string) error {
@@ -41,11 +50,8 @@ func runSessionsList(ctx context.Context, env cliEnv, args []string) error {
 	priorities := c.intsFlag("priority", "priority")
 	enabled := c.boolFlag("whether the session is enabled", "enabled")
 	limit, marker, all := c.listFlags()
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
+	cl, ok, err := c.parseClient(args)
+	if !ok {
 		return err
 	}
 	q := mirror.SessionQuery{
@@ -82,20 +88,8 @@ var sessionListing = listing[api.SessionList, api.Session]{
 }
 
 func runSessionsShow(ctx context.Context, env cliEnv, args []string) error {
-	c := newClientCommand(env, "sessions show", []string{"ID"}, "Show one traffic mirror session.",
+	return sessionResource.runShow(ctx, env, args, "Show one traffic mirror session.",
 		"  trafficmirror sessions show 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11 -o json")
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	resp, err := cl.ShowSession(ctx, c.arg(0))
-	if err != nil {
-		return err
-	}
-	return printSession(c.out(), resp)
 }
 
 // sessionFlags are the body fields of create and update.
@@ -145,21 +139,12 @@ func runSessionsCreate(ctx context.Context, env cliEnv, args []string) error {
 	f := defineSessionFlags(c)
 	sources := c.stringsFlag("ID of a source network interface or EIP", "source")
 	typ := c.stringFlag("source type: eni or eip (server default eni)", "type")
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	fields := f.fields()
-	fields.Sources = sources.field()
-	fields.Type = typ.field()
-	resp, err := cl.CreateSession(ctx, fields)
-	if err != nil {
-		return err
-	}
-	return printSession(c.out(), resp)
+	return sessionResource.runOne(c, args, func(cl *client.Client) (api.SessionResponse, error) {
+		fields := f.fields()
+		fields.Sources = sources.field()
+		fields.Type = typ.field()
+		return cl.CreateSession(ctx, fields)
+	})
 }
 
 func runSessionsUpdate(ctx context.Context, env cliEnv, args []string) error {
@@ -168,81 +153,45 @@ func runSessionsUpdate(ctx context.Context, env cliEnv, args []string) error {
 			"Sources change with add-sources and remove-sources.",
 		"  trafficmirror sessions update 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11 --enabled false --priority 7")
 	f := defineSessionFlags(c)
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	resp, err := cl.UpdateSession(ctx, c.arg(0), f.fields())
-	if err != nil {
-		return err
-	}
-	return printSession(c.out(), resp)
+	return sessionResource.runOne(c, args, func(cl *client.Client) (api.SessionResponse, error) {
+		return cl.UpdateSession(ctx, c.arg(0), f.fields())
+	})
 }
 
 func runSessionsDelete(ctx context.Context, env cliEnv, args []string) error {
-	c := newClientCommand(env, "sessions delete", []string{"ID"},
+	return sessionResource.runDelete(ctx, env, args,
 		"Delete a traffic mirror session. Prints nothing with -o json (the API answers 204 No Content).",
 		"  trafficmirror sessions delete 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11")
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	if err := cl.DeleteSession(ctx, c.arg(0)); err != nil {
-		return err
-	}
-	if c.format() == formatTable {
-		fmt.Fprintf(env.stdout, "Deleted traffic mirror session %s.\n", c.arg(0))
-	}
-	return nil
 }
 
 func runSessionsAddSources(ctx context.Context, env cliEnv, args []string) error {
 	return runSessionsSources(ctx, env, args, "add-sources",
-		"Append sources, in the order given, to a traffic mirror session (all or none).")
+		"Append sources, in the order given, to a traffic mirror session (all or none).",
+		(*client.Client).AddSessionSources)
 }
 
 func runSessionsRemoveSources(ctx context.Context, env cliEnv, args []string) error {
 	return runSessionsSources(ctx, env, args, "remove-sources",
-		"Remove sources from a traffic mirror session (all or none); the others keep their order.")
+		"Remove sources from a traffic mirror session (all or none); the others keep their order.",
+		(*client.Client).RemoveSessionSources)
 }
 
-func runSessionsSources(ctx context.Context, env cliEnv, args []string, name, summary string) error {
+// runSessionsSources runs the command name, which changes the sources of a
+// session with the client's method change.
+func runSessionsSources(ctx context.Context, env cliEnv, args []string, name, summary string,
+	change func(cl *client.Client, ctx context.Context, id string, sources []string) (api.SessionResponse, error)) error {
 	c := newClientCommand(env, "sessions "+name, []string{"ID"}, summary,
 		"  trafficmirror sessions "+name+" 3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11 \\\n"+
 			"      --source 6e7b6a52-0c31-4b7f-8d9a-1c2f3e4d5a6b --source 7e7b6a52-0c31-4b7f-8d9a-1c2f3e4d5a6b")
-	sources := c.stringsFlag("ID of a source network interface or EIP", "source")
-	if ok, err := c.parse(args); !ok {
-		return err
-	}
-	if len(*sources) == 0 {
-		return c.usageError("at least one --source is required")
-	}
-	cl, err := c.client()
-	if err != nil {
-		return err
-	}
-	call := cl.AddSessionSources
-	if name == "remove-sources" {
-		call = cl.RemoveSessionSources
-	}
-	resp, err := call(ctx, c.arg(0), *sources)
-	if err != nil {
-		return err
-	}
-	return printSession(c.out(), resp)
+	sources := c.requiredStringsFlag("ID of a source network interface or EIP", "source")
+	return sessionResource.runOne(c, args, func(cl *client.Client) (api.SessionResponse, error) {
+		return change(cl, ctx, c.arg(0), *sources)
+	})
 }
 
-// printSession prints the response of an operation that returns one session.
+// printSession prints a response that holds one session as a table: one
+// line a field.
 func printSession(o *output, resp api.SessionResponse) error {
-	if o.format == formatJSON {
-		return o.json(resp)
-	}
 	s := resp.Session
 	return o.fields([]field{
 		{"ID", s.ID},
