@@ -51,6 +51,8 @@ type serveConfig struct {
 	authFailure server.RateLimit // failed authentications per client address
 
 	tlsCert, tlsKey string // both or neither
+
+	pprof string // address of the net/http/pprof listener; "" is off
 }
 
 // Defaults of the connection limits and rate limits. The rate limits are
@@ -97,6 +99,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.authFailure.Burst, "auth-failure-burst", defaultAuthFailureBurst, "failed authentications a client address may have at once, beyond --auth-failure-rate")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate chain `file`; with --tls-key, serve HTTPS")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key `file` of --tls-cert")
+	fs.StringVar(&cfg.pprof, "pprof", "", "serve net/http/pprof (with block and mutex profiles) on this separate `address`; :PORT listens on loopback only (default: off)")
 	fs.Usage = usageWithEnv(fs, "trafficmirror serve [flags]",
 		"  trafficmirror serve --listen 127.0.0.1:9696 --db ./trafficmirror.db")
 	if err := parseFlags(fs, args, getenv); err != nil {
@@ -113,6 +116,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := checkServerLimits(cfg); err != nil {
 		return err
+	}
+	if cfg.pprof != "" {
+		if _, err := pprofAddress(cfg.pprof); err != nil {
+			return err
+		}
 	}
 	tlsConfig, err := loadTLS(cfg.tlsCert, cfg.tlsKey)
 	if err != nil {
@@ -193,7 +201,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"read_header_timeout", cfg.readHeaderTimeout, "read_timeout", cfg.readTimeout,
 		"write_timeout", cfg.writeTimeout, "idle_timeout", cfg.idleTimeout, "max_header_bytes", cfg.maxHeaderBytes,
 		"rate_limit", cfg.keyRate.Rate, "rate_burst", cfg.keyRate.Burst,
-		"auth_failure_rate", cfg.authFailure.Rate, "auth_failure_burst", cfg.authFailure.Burst)
+		"auth_failure_rate", cfg.authFailure.Rate, "auth_failure_burst", cfg.authFailure.Burst,
+		"pprof", cfg.pprof)
+	if cfg.pprof != "" {
+		prof, err := startPprof(cfg.pprof, logger)
+		if err != nil {
+			return err
+		}
+		defer prof.close()
+		logger.Info("serving pprof", "endpoint", prof.URL())
+	}
 	logger.Info("serving", "endpoint", endpoint)
 
 	errc := make(chan error, 1)

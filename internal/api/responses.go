@@ -12,7 +12,10 @@ import (
 const TimeLayout = "2006-01-02T15:04:05.000+00:00"
 
 // FormatTime formats t in UTC with TimeLayout.
-func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+func FormatTime(t time.Time) string {
+	var buf [len(TimeLayout)]byte
+	return string(AppendTime(buf[:0], t))
+}
 
 // Session is the response representation of a traffic mirror session
 // (../shared/spec/sessions.md §1.1). Every field is always present.

@@ -73,32 +73,41 @@ func TestResponseGolden(t *testing.T) {
 		`"traffic_mirror_target_id":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d","traffic_mirror_target_type":"eni",` +
 		`"virtual_network_id":100,"packet_length":96,"priority":10,"enabled":true,"type":"eni",` +
 		`"created_at":"2024-03-14T08:44:12.123+00:00","updated_at":"2024-03-15T00:00:00.000+00:00"}`
+	// Each case is checked twice: encoding/json on the response struct, and
+	// the Append function the server uses, which must give the same bytes.
+	page2 := mirror.Page[mirror.Session]{Items: []mirror.Session{testSession(), second}, More: true}
+	lastPage := mirror.Page[mirror.Session]{Items: []mirror.Session{testSession()}}
+	filterPage := mirror.Page[mirror.Filter]{Items: []mirror.Filter{testFilter()}}
+	nilRules := mirror.Filter{CreatedAt: updated, UpdatedAt: updated}
 	tests := []struct {
-		name string
-		v    any
-		want string
+		name     string
+		v        any
+		appended []byte
+		want     string
 	}{
-		{"Session", NewSessionResponse(testSession(), requestID),
+		{"Session", NewSessionResponse(testSession(), requestID), AppendSessionResponse(nil, testSession(), requestID),
 			`{"traffic_mirror_session":` + sessionJSON + `,"request_id":"` + requestID + `"}`},
-		{"FilterWithRules", NewFilterResponse(testFilter(), requestID),
+		{"FilterWithRules", NewFilterResponse(testFilter(), requestID), AppendFilterResponse(nil, testFilter(), requestID),
 			`{"traffic_mirror_filter":` + filterJSON + `,"request_id":"` + requestID + `"}`},
-		{"FilterWithNilRules", NewFilter(mirror.Filter{CreatedAt: updated, UpdatedAt: updated}),
+		{"FilterWithNilRules", NewFilter(nilRules), AppendFilter(nil, nilRules),
 			`{"id":"","project_id":"","name":"","description":"","type":"","ingress_rules":[],"egress_rules":[],` +
 				`"created_at":"2024-03-15T00:00:00.000+00:00","updated_at":"2024-03-15T00:00:00.000+00:00"}`},
 		{"Rule", NewFilterRuleResponse(testRule("7c9e6679-7425-40de-944b-e07fc1f90ae7", "ingress", 1), requestID),
+			AppendFilterRuleResponse(nil, testRule("7c9e6679-7425-40de-944b-e07fc1f90ae7", "ingress", 1), requestID),
 			`{"traffic_mirror_filter_rule":` + ruleJSON + `,"request_id":"` + requestID + `"}`},
-		{"ListWithNextMarker", NewSessionList(mirror.Page[mirror.Session]{Items: []mirror.Session{testSession(), second}, More: true}, requestID),
+		{"ListWithNextMarker", NewSessionList(page2, requestID), AppendSessionList(nil, page2, requestID),
 			`{"traffic_mirror_sessions":[` + sessionJSON + `,` + secondJSON + `],"page_info":{"previous_marker":"b2f1d9c4-7a3e-4e2b-9c1d-5f6a7b8c9d0e",` +
 				`"current_count":2,"next_marker":"c2f1d9c4-7a3e-4e2b-9c1d-5f6a7b8c9d0e"},"request_id":"` + requestID + `"}`},
-		{"LastPage", NewSessionList(mirror.Page[mirror.Session]{Items: []mirror.Session{testSession()}}, requestID),
+		{"LastPage", NewSessionList(lastPage, requestID), AppendSessionList(nil, lastPage, requestID),
 			`{"traffic_mirror_sessions":[` + sessionJSON + `],"page_info":{"previous_marker":"b2f1d9c4-7a3e-4e2b-9c1d-5f6a7b8c9d0e",` +
 				`"current_count":1},"request_id":"` + requestID + `"}`},
-		{"EmptyList", NewFilterRuleList(mirror.Page[mirror.FilterRule]{}, requestID),
+		{"EmptyList", NewFilterRuleList(mirror.Page[mirror.FilterRule]{}, requestID), AppendFilterRuleList(nil, mirror.Page[mirror.FilterRule]{}, requestID),
 			`{"traffic_mirror_filter_rules":[],"page_info":{"previous_marker":"","current_count":0},"request_id":"` + requestID + `"}`},
-		{"FilterList", NewFilterList(mirror.Page[mirror.Filter]{Items: []mirror.Filter{testFilter()}}, requestID),
+		{"FilterList", NewFilterList(filterPage, requestID), AppendFilterList(nil, filterPage, requestID),
 			`{"traffic_mirror_filters":[` + filterJSON + `],"page_info":{"previous_marker":"3f0c8f0a-4d9e-4b54-9a55-0a4d1b3c2e11",` +
 				`"current_count":1},"request_id":"` + requestID + `"}`},
 		{"Error", NewErrorResponse("VPC.9202", "Traffic mirror filter x not found.", requestID),
+			AppendErrorResponse(nil, "VPC.9202", "Traffic mirror filter x not found.", requestID),
 			`{"error_code":"VPC.9202","error_msg":"Traffic mirror filter x not found.","request_id":"` + requestID + `"}`},
 	}
 	for _, tt := range tests {
@@ -108,6 +117,9 @@ func TestResponseGolden(t *testing.T) {
 		}
 		if string(got) != tt.want {
 			t.Errorf("%s: json.Marshal =\n%s\nwant\n%s", tt.name, got, tt.want)
+		}
+		if string(tt.appended) != tt.want {
+			t.Errorf("%s: Append… =\n%s\nwant\n%s", tt.name, tt.appended, tt.want)
 		}
 	}
 }
@@ -124,6 +136,9 @@ func TestFormatTime(t *testing.T) {
 	for _, tt := range tests {
 		if got := FormatTime(tt.in); got != tt.want {
 			t.Errorf("FormatTime(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+		if got := string(AppendTime([]byte("x"), tt.in)); got != "x"+tt.want {
+			t.Errorf("AppendTime(x, %v) = %s, want x%s", tt.in, got, tt.want)
 		}
 	}
 }

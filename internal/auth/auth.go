@@ -9,7 +9,10 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"slices"
+	"sync"
 	"sync/atomic"
 )
 
@@ -41,7 +44,17 @@ func (c Credential) AllowsProject(projectID string) bool {
 type Keyring struct {
 	// keys is replaced as a whole and never modified after it is stored, so
 	// lookups need no lock and a reload cannot be seen half done.
-	keys atomic.Pointer[map[string]Credential]
+	keys atomic.Pointer[keyset]
+}
+
+// keyset is one generation of a keyring's credentials.
+type keyset struct {
+	creds map[string]Credential
+	// macs holds, per access key, HMAC-SHA256 states keyed with its secret
+	// key, reused from request to request (see macState). They belong to
+	// the generation: Replace makes a new keyset, so a rotated or revoked
+	// secret's states can never verify another request.
+	macs map[string]*sync.Pool
 }
 
 // NewKeyring returns a keyring holding creds. When two credentials have the
@@ -55,26 +68,38 @@ func NewKeyring(creds []Credential) *Keyring {
 // Replace makes creds the keyring's only credentials. Requests verified after
 // Replace returns see only the new set.
 func (k *Keyring) Replace(creds []Credential) {
-	m := make(map[string]Credential, len(creds))
+	ks := &keyset{
+		creds: make(map[string]Credential, len(creds)),
+		macs:  make(map[string]*sync.Pool, len(creds)),
+	}
 	for _, c := range creds {
 		// Copy the slice so that a caller that reuses its own cannot change
 		// the keyring behind its back.
 		c.Projects = slices.Clone(c.Projects)
-		m[c.AccessKey] = c
+		ks.creds[c.AccessKey] = c
+		secret := []byte(c.SecretKey)
+		ks.macs[c.AccessKey] = &sync.Pool{New: func() any { return &macState{h: hmac.New(sha256.New, secret)} }}
 	}
-	k.keys.Store(&m)
+	k.keys.Store(ks)
 }
 
 // Lookup returns the credential with the given access key. The returned
 // Projects slice is shared with the keyring and must not be modified.
 func (k *Keyring) Lookup(accessKey string) (Credential, bool) {
-	if k == nil {
-		return Credential{}, false
-	}
-	m := k.keys.Load()
-	if m == nil {
-		return Credential{}, false
-	}
-	c, ok := (*m)[accessKey]
+	c, _, ok := k.lookup(accessKey)
 	return c, ok
+}
+
+// lookup is Lookup that also returns the pool of *macState keyed with the
+// credential's secret key.
+func (k *Keyring) lookup(accessKey string) (Credential, *sync.Pool, bool) {
+	if k == nil {
+		return Credential{}, nil, false
+	}
+	ks := k.keys.Load()
+	if ks == nil {
+		return Credential{}, nil, false
+	}
+	c, ok := ks.creds[accessKey]
+	return c, ks.macs[accessKey], ok
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -415,13 +416,33 @@ func appendStringToSign(dst []byte, alg, date, info string, canonicalRequest []b
 // signature returns the HMAC-SHA256 under key of the string to sign of a
 // canonical request.
 func signature(alg, date, info string, key, canonicalRequest []byte) [sha256.Size]byte {
-	var buf [160]byte
-	sts := appendStringToSign(buf[:0], alg, date, info, canonicalRequest)
-	mac := hmac.New(sha256.New, key)
-	mac.Write(sts)
-	var sum [sha256.Size]byte
-	mac.Sum(sum[:0])
-	return sum
+	st := &macState{h: hmac.New(sha256.New, key)}
+	return st.sign(alg, date, info, canonicalRequest)
+}
+
+// macState is an HMAC-SHA256 keyed with one secret key, with room for a
+// string to sign and its sum. The keyring keeps a pool of them per access
+// key: after its first use an HMAC's Reset restores the keyed state saved
+// then, instead of hashing the key's inner and outer blocks again, and the
+// buffers, which escape through the hash.Hash interface, are allocated once.
+type macState struct {
+	h    hash.Hash
+	used bool // h has signed before and needs a Reset
+	buf  [160]byte
+	sum  [sha256.Size]byte
+}
+
+// sign returns the HMAC of the string to sign of a canonical request.
+func (st *macState) sign(alg, date, info string, canonicalRequest []byte) [sha256.Size]byte {
+	sts := appendStringToSign(st.buf[:0], alg, date, info, canonicalRequest)
+	if st.used {
+		// The first Reset saves the keyed state for the later ones: a
+		// one-off HMAC (the V11 path) is better off without it.
+		st.h.Reset()
+	}
+	st.used = true
+	st.h.Write(sts)
+	return [sha256.Size]byte(st.h.Sum(st.sum[:0]))
 }
 
 // derivedKey returns the V11 signing key of auth.md §7.1: the hex text of 32

@@ -76,7 +76,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Credential, error) {
 		return Credential{}, authError(msgBadHeader, err)
 	}
 
-	cred, ok := v.Keys.Lookup(a.accessKey)
+	cred, macs, ok := v.Keys.lookup(a.accessKey)
 	if !ok {
 		return Credential{}, authError("Get secretKey failed,ak:"+a.accessKey+",err:ak not exist",
 			fmt.Errorf("access key %s is not configured", a.accessKey))
@@ -87,7 +87,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Credential, error) {
 		return Credential{}, authError(msgBadDate, fmt.Errorf("X-Sdk-Date %q is not one value of the form YYYYMMDDTHHMMSSZ", dates))
 	}
 	date := dates[0]
-	signedAt, err := time.Parse(dateLayout, date)
+	signedAt, err := parseDate(date)
 	if err != nil {
 		return Credential{}, authError(msgBadDate, fmt.Errorf("X-Sdk-Date: %w", err))
 	}
@@ -129,7 +129,15 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Credential, error) {
 	if err != nil {
 		return Credential{}, authError(msgBadSignature, fmt.Errorf("canonical request: %w", err))
 	}
-	want := signature(a.alg, date, a.info, key, cr)
+	var want [sha256.Size]byte
+	if a.alg == algV11 {
+		want = signature(a.alg, date, a.info, key, cr)
+	} else {
+		// The secret key itself signs: reuse an HMAC already keyed with it.
+		st := macs.Get().(*macState)
+		want = st.sign(a.alg, date, a.info, cr)
+		macs.Put(st)
+	}
 	got, _ := decodeHex64(a.signature) // parseAuthorization checked the form
 	if !hmac.Equal(want[:], got[:]) {
 		logged, _ := appendCanonicalRequest(nil, r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Header, r.Host, a.signedHeaders, hash, true)
@@ -137,6 +145,28 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Credential, error) {
 			fmt.Errorf("%s signature of access key %s does not match; canonical request %q", a.alg, a.accessKey, logged))
 	}
 	return cred, nil
+}
+
+// parseDate parses an X-Sdk-Date that isDate accepted. It gives what
+// time.Parse(dateLayout, s) gives, without the layout interpretation: a
+// field out of range (month 13, 30 February, hour 24) is left to time.Parse
+// for the same error.
+func parseDate(s string) (time.Time, error) {
+	num := func(i, j int) int {
+		n := 0
+		for ; i < j; i++ {
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(4, 6), num(6, 8)
+	hour, minute, sec := num(9, 11), num(11, 13), num(13, 15)
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if int(t.Month()) != month || t.Day() != day || t.Hour() != hour || t.Minute() != minute || t.Second() != sec {
+		// time.Date normalised a field that was out of range.
+		return time.Parse(dateLayout, s)
+	}
+	return t, nil
 }
 
 // requestPayloadHash returns the hashed payload of auth.md §5 step 6.

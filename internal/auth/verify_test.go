@@ -3,6 +3,8 @@ package auth
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -585,5 +587,30 @@ func TestAllowsProject(t *testing.T) {
 	}
 	if !(Credential{Projects: []string{"*"}}).AllowsProject("anything") {
 		t.Errorf(`Credential{Projects: ["*"]}.AllowsProject("anything") = false, want true`)
+	}
+}
+
+// TestParseDate compares parseDate with time.Parse, which it replaces on the
+// hot path, on dates that isDate accepts: valid ones, and ones with a field
+// out of range, which must fail the same way.
+func TestParseDate(t *testing.T) {
+	in := []string{
+		"20240314T084412Z", "00000101T000000Z", "99991231T235959Z", "20240229T120000Z",
+		"20230229T120000Z", "20241301T000000Z", "20240001T000000Z", "20240100T000000Z", "20240431T000000Z",
+		"20240101T240000Z", "20240101T006000Z", "20240101T000060Z", "20240101T000099Z", "99999999T999999Z",
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 5000 {
+		in = append(in, fmt.Sprintf("%04d%02d%02dT%02d%02d%02dZ", r.IntN(10000), r.IntN(14), r.IntN(33), r.IntN(26), r.IntN(62), r.IntN(62)))
+	}
+	for _, s := range in {
+		if !isDate(s) {
+			t.Fatalf("isDate(%q) = false; the test wants dates of the accepted form", s)
+		}
+		got, gotErr := parseDate(s)
+		want, wantErr := time.Parse(dateLayout, s)
+		if !got.Equal(want) || got.Location() != want.Location() || (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("parseDate(%q) = %v, %v; time.Parse = %v, %v", s, got, gotErr, want, wantErr)
+		}
 	}
 }

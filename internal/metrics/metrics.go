@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,6 +77,10 @@ type Metrics struct {
 	duration      *prometheus.HistogramVec
 	storeDuration *prometheus.HistogramVec
 	storeErrors   *prometheus.CounterVec
+	// storeObservers are the storeDuration series of the store methods,
+	// looked up once: the map is never written after New, so reading it
+	// needs no lock, unlike the vector's own label lookup.
+	storeObservers map[string]prometheus.Observer
 }
 
 // New returns the metrics of one server on a fresh registry that also holds
@@ -125,8 +131,9 @@ func New(opts Options) *Metrics {
 	for _, op := range opts.Operations {
 		m.duration.WithLabelValues(op)
 	}
+	m.storeObservers = make(map[string]prometheus.Observer, len(storeMethods))
 	for _, method := range storeMethods {
-		m.storeDuration.WithLabelValues(method)
+		m.storeObservers[method] = m.storeDuration.WithLabelValues(method)
 	}
 	if opts.Resources != nil {
 		m.reg.MustRegister(newResourceCollector(opts.Resources))
@@ -145,15 +152,78 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // ObserveRequest records one answered request of operation with the status
-// it got and the time it took.
+// it got and the time it took. A server answering many requests resolves
+// each operation once with Operation instead.
 func (m *Metrics) ObserveRequest(operation string, status int, d time.Duration) {
 	m.requests.WithLabelValues(operation, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(operation).Observe(d.Seconds())
 }
 
+// Operation returns the request metrics of one operation, with its series
+// looked up once rather than at every request.
+func (m *Metrics) Operation(name string) *OperationMetrics {
+	return &OperationMetrics{
+		requests: m.requests.MustCurryWith(prometheus.Labels{"operation": name}),
+		duration: m.duration.WithLabelValues(name),
+	}
+}
+
+// OperationMetrics are the request metrics of one operation (see
+// Metrics.Operation). They are safe for concurrent use.
+type OperationMetrics struct {
+	requests *prometheus.CounterVec // curried with the operation
+	duration prometheus.Observer
+	// counters are the request counters of the statuses seen so far, a
+	// handful: copied on write, so that counting needs no lock. A status
+	// gets its series at its first request, as with ObserveRequest.
+	counters atomic.Pointer[[]statusCounter]
+	mu       sync.Mutex // serialises adding a status
+}
+
+type statusCounter struct {
+	status  int
+	counter prometheus.Counter
+}
+
+// ObserveRequest records one answered request with the status it got and
+// the time it took; it is Metrics.ObserveRequest of the operation.
+func (o *OperationMetrics) ObserveRequest(status int, d time.Duration) {
+	o.counter(status).Inc()
+	o.duration.Observe(d.Seconds())
+}
+
+func (o *OperationMetrics) counter(status int) prometheus.Counter {
+	if cs := o.counters.Load(); cs != nil {
+		for _, c := range *cs {
+			if c.status == status {
+				return c.counter
+			}
+		}
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var cs []statusCounter
+	if p := o.counters.Load(); p != nil {
+		for _, c := range *p {
+			if c.status == status {
+				return c.counter // added while this call waited
+			}
+		}
+		cs = slices.Clone(*p)
+	}
+	c := o.requests.WithLabelValues(strconv.Itoa(status))
+	cs = append(cs, statusCounter{status, c})
+	o.counters.Store(&cs)
+	return c
+}
+
 // observeStore records one store call.
 func (m *Metrics) observeStore(method string, start time.Time, err error) {
-	m.storeDuration.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	obs, ok := m.storeObservers[method]
+	if !ok {
+		obs = m.storeDuration.WithLabelValues(method)
+	}
+	obs.Observe(time.Since(start).Seconds())
 	if err == nil {
 		return
 	}

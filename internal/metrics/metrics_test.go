@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	dto "github.com/prometheus/client_model/go"
@@ -142,5 +144,56 @@ func TestBuildInfoDefaultVersion(t *testing.T) {
 	}
 	if labels["version"] != "devel" || labels["goversion"] == "" || bi[0].GetGauge().GetValue() != 1 {
 		t.Errorf("build info = %v, want version devel, a goversion and value 1", bi[0])
+	}
+}
+
+// requestSeries returns the request counters as "operation status" → count
+// and the duration histograms' sample counts by operation.
+func requestSeries(t *testing.T, m *metrics.Metrics) (map[string]float64, map[string]uint64) {
+	t.Helper()
+	mfs := scrape(t, m)
+	counts := map[string]float64{}
+	for _, series := range mfs[metrics.RequestsName].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range series.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		counts[labels["operation"]+" "+labels["status"]] = series.GetCounter().GetValue()
+	}
+	durations := map[string]uint64{}
+	for _, series := range mfs[metrics.RequestDurationName].GetMetric() {
+		durations[series.GetLabel()[0].GetValue()] = series.GetHistogram().GetSampleCount()
+	}
+	return counts, durations
+}
+
+// An operation's resolved metrics count into the same series as
+// Metrics.ObserveRequest, a status appearing at its first request, also
+// when many goroutines add statuses at once (run with -race).
+func TestOperationMetrics(t *testing.T) {
+	m := metrics.New(metrics.Options{Operations: []string{"ShowX", "ListX"}})
+	show := m.Operation("ShowX")
+	if counts, _ := requestSeries(t, m); len(counts) != 0 {
+		t.Errorf("request counters before any request: %v, want none", counts)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 100 {
+				show.ObserveRequest([]int{200, 404, 429, 500}[(i+j)%4], time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	m.ObserveRequest("ShowX", 200, time.Millisecond)
+	m.Operation("ListX").ObserveRequest(400, time.Second)
+
+	counts, durations := requestSeries(t, m)
+	wantCounts := map[string]float64{"ShowX 200": 201, "ShowX 404": 200, "ShowX 429": 200, "ShowX 500": 200, "ListX 400": 1}
+	if diff := cmp.Diff(wantCounts, counts); diff != "" {
+		t.Errorf("request counters (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]uint64{"ShowX": 801, "ListX": 1}, durations); diff != "" {
+		t.Errorf("request durations observed (-want +got):\n%s", diff)
 	}
 }

@@ -68,8 +68,15 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // respondError writes the error body {"error_code", "error_msg",
 // "request_id"}.
 func (s *server) respondError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
-	if err := encode(w, status, api.NewErrorResponse(code, msg, requestID(r))); err != nil {
+	if err := respond(w, r, status, appendErrorBody, errorBody{code, msg}); err != nil {
 		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "error response not written",
 			slog.String("request_id", requestID(r)), slog.Any("err", err))
 	}
+}
+
+// errorBody is the public part of an error response.
+type errorBody struct{ code, msg string }
+
+func appendErrorBody(dst []byte, e errorBody, requestID string) []byte {
+	return api.AppendErrorResponse(dst, e.code, e.msg, requestID)
 }

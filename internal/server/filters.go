@@ -25,7 +25,7 @@ func (s *server) handleCreateFilter() handlerFunc {
 			return err
 		}
 		created(r, flt.ID)
-		return encode(w, http.StatusCreated, api.NewFilterResponse(flt, requestID(r)))
+		return respond(w, r, http.StatusCreated, api.AppendFilterResponse, flt)
 	}
 }
 
@@ -39,7 +39,7 @@ func (s *server) handleListFilters() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewFilterList(page, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendFilterList, page)
 	}
 }
 
@@ -49,7 +49,7 @@ func (s *server) handleShowFilter() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewFilterResponse(flt, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendFilterResponse, flt)
 	}
 }
 
@@ -67,7 +67,7 @@ func (s *server) handleUpdateFilter() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewFilterResponse(flt, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendFilterResponse, flt)
 	}
 }
 

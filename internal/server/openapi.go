@@ -30,10 +30,7 @@ const openAPIVersion = "3.0.3"
 // before they have keys.
 func (s *server) handleOpenAPI() handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, err := w.Write(s.openapi)
-		return err
+		return writeJSON(w, http.StatusOK, s.openapi)
 	}
 }
 

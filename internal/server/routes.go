@@ -112,9 +112,11 @@ func (s *server) routes(mux *http.ServeMux) {
 // project; then the handler (query, body, store).
 func (s *server) operation(mux *http.ServeMux, op operation) {
 	h := s.adapt(s.readBody(s.authenticate(s.limitRate(s.checkProject(op.handler(s))))))
+	opMetrics := s.metrics.Operation(op.name)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoOf(r)
 		info.op = &op
+		info.opMetrics = opMetrics
 		info.resourceID = pathResourceID(r)
 		h.ServeHTTP(w, r)
 	})

@@ -26,7 +26,7 @@ func (s *server) handleCreateRule() handlerFunc {
 			return err
 		}
 		created(r, rule.ID)
-		return encode(w, http.StatusCreated, api.NewFilterRuleResponse(rule, requestID(r)))
+		return respond(w, r, http.StatusCreated, api.AppendFilterRuleResponse, rule)
 	}
 }
 
@@ -40,7 +40,7 @@ func (s *server) handleListRules() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewFilterRuleList(page, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendFilterRuleList, page)
 	}
 }
 
@@ -50,7 +50,7 @@ func (s *server) handleShowRule() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewFilterRuleResponse(rule, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendFilterRuleResponse, rule)
 	}
 }
 
@@ -68,7 +68,7 @@ func (s *server) handleUpdateRule() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewFilterRuleResponse(rule, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendFilterRuleResponse, rule)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -202,7 +203,8 @@ func (resp response) decode(t *testing.T, v any) {
 
 // wantStatus checks the status and the headers every response must have:
 // a fresh lower-case UUIDv4 X-Request-Id equal to the body's request_id, and
-// Content-Type application/json on every response with a body.
+// Content-Type application/json and the Content-Length on every response
+// with a body.
 func (resp response) wantStatus(t *testing.T, status int) {
 	t.Helper()
 	if resp.Status != status {
@@ -217,6 +219,9 @@ func (resp response) wantStatus(t *testing.T, status int) {
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	if cl := resp.Header.Get("Content-Length"); cl != strconv.Itoa(len(resp.Body)) {
+		t.Errorf("Content-Length = %q for a body of %d bytes", cl, len(resp.Body))
 	}
 	var body struct {
 		RequestID *string `json:"request_id"`

@@ -25,7 +25,7 @@ func (s *server) handleCreateSession() handlerFunc {
 			return err
 		}
 		created(r, sess.ID)
-		return encode(w, http.StatusCreated, api.NewSessionResponse(sess, requestID(r)))
+		return respond(w, r, http.StatusCreated, api.AppendSessionResponse, sess)
 	}
 }
 
@@ -39,7 +39,7 @@ func (s *server) handleListSessions() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewSessionList(page, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendSessionList, page)
 	}
 }
 
@@ -49,7 +49,7 @@ func (s *server) handleShowSession() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewSessionResponse(sess, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendSessionResponse, sess)
 	}
 }
 
@@ -67,7 +67,7 @@ func (s *server) handleUpdateSession() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewSessionResponse(sess, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendSessionResponse, sess)
 	}
 }
 
@@ -95,7 +95,7 @@ func (s *server) handleAddSources() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewSessionResponse(sess, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendSessionResponse, sess)
 	}
 }
 
@@ -113,6 +113,6 @@ func (s *server) handleRemoveSources() handlerFunc {
 		if err != nil {
 			return err
 		}
-		return encode(w, http.StatusOK, api.NewSessionResponse(sess, requestID(r)))
+		return respond(w, r, http.StatusOK, api.AppendSessionResponse, sess)
 	}
 }
