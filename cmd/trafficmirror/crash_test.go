@@ -997,16 +997,16 @@ func checkCrashRules(t *testing.T, st crashState) {
 
 // crashInvariants are the invariants the store keeps between its tables
 // (as internal/sqlstore's tests check them), in each dialect: the rows of
-// session_sources mirror each session's sources and priority, the targets'
-// keys their IDs, the project counters the rows.
+// session_sources mirror each session's sources and priority and belong to
+// a session, the project counters match the rows.
 var crashInvariants = map[string][]string{
 	"sqlite": {
 		`SELECT s.id FROM sessions s WHERE json_array_length(s.sources) <>
 			(SELECT COUNT(*) FROM session_sources ss WHERE ss.project_pk = s.project_pk AND ss.session_id = s.id)`,
 		`SELECT s.id FROM sessions s, json_each(s.sources) j WHERE NOT EXISTS
 			(SELECT 1 FROM session_sources ss WHERE ss.project_pk = s.project_pk AND ss.session_id = s.id
-			 AND ss.source_key = lower(j.value) AND ss.position = j.key AND ss.priority = s.priority)`,
-		`SELECT id FROM sessions WHERE target_key <> lower(target_id)`,
+			 AND ss.source_key = lower(j.value) AND ss.priority = s.priority)`,
+		crashOrphanSources,
 		`SELECT id FROM projects p WHERE session_count <> (SELECT COUNT(*) FROM sessions s WHERE s.project_pk = p.pk)`,
 		`SELECT id FROM projects p WHERE filter_count <> (SELECT COUNT(*) FROM filters f WHERE f.project_pk = p.pk)`,
 	},
@@ -1015,12 +1015,18 @@ var crashInvariants = map[string][]string{
 			(SELECT COUNT(*) FROM session_sources ss WHERE ss.project_pk = s.project_pk AND ss.session_id = s.id)`,
 		`SELECT s.id FROM sessions s, jsonb_array_elements_text(s.sources::jsonb) WITH ORDINALITY j(value, n)
 			WHERE NOT EXISTS (SELECT 1 FROM session_sources ss WHERE ss.project_pk = s.project_pk AND ss.session_id = s.id
-			AND ss.source_key = lower(j.value) AND ss.position = j.n - 1 AND ss.priority = s.priority)`,
-		`SELECT id FROM sessions WHERE target_key <> lower(target_id)`,
+			AND ss.source_key = lower(j.value) AND ss.priority = s.priority)`,
+		crashOrphanSources,
 		`SELECT id FROM projects p WHERE session_count <> (SELECT COUNT(*) FROM sessions s WHERE s.project_pk = p.pk)`,
 		`SELECT id FROM projects p WHERE filter_count <> (SELECT COUNT(*) FROM filters f WHERE f.project_pk = p.pk)`,
 	},
 }
+
+// crashOrphanSources finds rows of session_sources whose session is gone:
+// no foreign key keeps them out (migration 0003), the store deletes them
+// in the session's transaction.
+const crashOrphanSources = `SELECT ss.session_id FROM session_sources ss WHERE NOT EXISTS
+	(SELECT 1 FROM sessions s WHERE s.project_pk = ss.project_pk AND s.id = ss.session_id)`
 
 // queryStrings returns the first column of every row of query, as text.
 func queryStrings(db *sql.DB, query string) ([]string, error) {

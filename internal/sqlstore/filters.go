@@ -30,9 +30,14 @@ func scanFilter(row interface{ Scan(...any) error }, projectID string) (mirror.F
 	return f, nil
 }
 
+const (
+	sqlGetFilter          = `SELECT ` + filterColumns + ` FROM filters WHERE project_pk = ? AND id = ?`
+	sqlGetFilterOfProject = `SELECT ` + filterColumns + ` FROM filters WHERE project_pk = ` + projectOfID + ` AND id = ?`
+)
+
 // getFilter loads one filter of the project with its rules.
 func getFilter(ctx context.Context, r runner, p scope, projectID, id string) (mirror.Filter, error) {
-	row := r.queryRow(ctx, `SELECT `+filterColumns+` FROM filters WHERE project_pk = `+p.expr+` AND id = ?`, p.arg, id)
+	row := r.queryRow(ctx, p.pick(sqlGetFilter, sqlGetFilterOfProject), p.arg, id)
 	f, err := scanFilter(row, projectID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mirror.Filter{}, mirror.FilterNotFound(id)
@@ -60,7 +65,7 @@ func loadRules(ctx context.Context, r runner, p scope, projectID string, filters
 	}
 	// The unique key (project_pk, filter_id, direction, priority) gives
 	// each filter's rules in the order of the response.
-	rows, err := r.query(ctx, rulesOfFiltersQuery(p, len(ids)), append([]any{p.arg}, ids...)...)
+	rows, err := r.queryDynamic(ctx, rulesOfFiltersQuery(p, len(ids)), append([]any{p.arg}, ids...)...)
 	if err != nil {
 		return fmt.Errorf("load filter rules: %w", err)
 	}
@@ -86,7 +91,7 @@ func loadRules(ctx context.Context, r runner, p scope, projectID string, filters
 // rulesOfFiltersQuery returns the statement that reads the rules of n
 // filters of the project p.
 func rulesOfFiltersQuery(p scope, n int) string {
-	return `SELECT ` + ruleColumns + ` FROM filter_rules WHERE project_pk = ` + p.expr +
+	return `SELECT ` + ruleColumns + ` FROM filter_rules WHERE project_pk = ` + p.expr() +
 		` AND filter_id IN (` + placeholders(n) + `) ORDER BY filter_id, direction, priority`
 }
 
@@ -128,7 +133,7 @@ func (s *Store) ListFilters(ctx context.Context, projectID string, q mirror.Filt
 	var p mirror.Page[mirror.Filter]
 	err := s.readTx(ctx, func(r runner) error {
 		query, args := filterListQuery(projectID, q)
-		rows, err := r.query(ctx, query, args...)
+		rows, err := r.queryDynamic(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -159,7 +164,7 @@ func (s *Store) CreateFilter(ctx context.Context, f mirror.Filter) (mirror.Filte
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var out mirror.Filter
-	err := s.inTx(ctx, f.ProjectID, func(t *tx) error {
+	err := s.inTx(ctx, f.ProjectID, func(ctx context.Context, t *tx) error {
 		if exceeds(t.filters, s.limits.FiltersPerProject) {
 			return mirror.FilterQuota()
 		}
@@ -193,7 +198,7 @@ func (s *Store) UpdateFilter(ctx context.Context, projectID, id string, u mirror
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var out mirror.Filter
-	err := s.inTx(ctx, projectID, func(t *tx) error {
+	err := s.inTx(ctx, projectID, func(ctx context.Context, t *tx) error {
 		cur, err := getFilter(ctx, t.runner, t.project, projectID, id)
 		if err != nil {
 			return err
@@ -221,7 +226,7 @@ func (s *Store) UpdateFilter(ctx context.Context, projectID, id string, u mirror
 func (s *Store) DeleteFilter(ctx context.Context, projectID, id string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	err := s.inTx(ctx, projectID, func(t *tx) error {
+	err := s.inTx(ctx, projectID, func(ctx context.Context, t *tx) error {
 		if err := t.checkFilterExists(ctx, id); err != nil {
 			return err
 		}

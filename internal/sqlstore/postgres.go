@@ -123,6 +123,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
 	}
+	s.prepareCaches()
 	return s, nil
 }
 

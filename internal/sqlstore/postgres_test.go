@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -53,13 +54,14 @@ func checkPostgres(t testing.TB, dsn string) {
 	}{
 		{"source rows", `SELECT s.id FROM sessions s WHERE jsonb_array_length(s.sources::jsonb) <>
 			(SELECT COUNT(*) FROM session_sources ss WHERE ss.project_pk = s.project_pk AND ss.session_id = s.id)`},
-		{"source keys", `SELECT s.id FROM sessions s, jsonb_array_elements_text(s.sources::jsonb) WITH ORDINALITY j(value, n)
+		{"source keys", `SELECT s.id FROM sessions s, jsonb_array_elements_text(s.sources::jsonb) AS j(value)
 			WHERE NOT EXISTS (SELECT 1 FROM session_sources ss WHERE ss.project_pk = s.project_pk AND ss.session_id = s.id
-			AND ss.source_key = lower(j.value) AND ss.position = j.n - 1 AND ss.priority = s.priority)`},
-		{"target keys", `SELECT id FROM sessions WHERE target_key <> lower(target_id)`},
+			AND ss.source_key = lower(j.value) AND ss.priority = s.priority)`},
+		{"orphan source rows", `SELECT ss.session_id FROM session_sources ss WHERE NOT EXISTS
+			(SELECT 1 FROM sessions s WHERE s.project_pk = ss.project_pk AND s.id = ss.session_id)`},
 		{"session counts", `SELECT id FROM projects p WHERE session_count <> (SELECT COUNT(*) FROM sessions s WHERE s.project_pk = p.pk)`},
 		{"filter counts", `SELECT id FROM projects p WHERE filter_count <> (SELECT COUNT(*) FROM filters f WHERE f.project_pk = p.pk)`},
-		{"roles", `SELECT s.id FROM sessions s JOIN session_sources ss ON ss.project_pk = s.project_pk AND ss.source_key = s.target_key`},
+		{"roles", `SELECT s.id FROM sessions s JOIN session_sources ss ON ss.project_pk = s.project_pk AND ss.source_key = lower(s.target_id)`},
 	} {
 		rows, err := db.QueryContext(ctx, c.query)
 		if err != nil {
@@ -135,7 +137,7 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"1 0001_init.sql", "2 0002_planner_stats.sql"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"1 0001_init.sql", "2 0002_planner_stats.sql", "3 0003_compact.sql"}, got); diff != "" {
 		t.Errorf("schema_migrations (-want +got):\n%s", diff)
 	}
 	// Every store works on the one schema.
@@ -270,10 +272,10 @@ func TestPostgresRetry(t *testing.T) {
 	}
 	for _, code := range []string{"40001", "40P01"} {
 		runs := 0
-		err := s.inTx(ctx, project, func(t *tx) error {
+		err := s.inTx(ctx, project, func(ctx context.Context, t *tx) error {
 			runs++
 			if runs < 3 {
-				_, err := t.exec(ctx, raise(code))
+				_, err := t.execDynamic(ctx, raise(code))
 				return err
 			}
 			return nil
@@ -283,9 +285,9 @@ func TestPostgresRetry(t *testing.T) {
 		}
 	}
 	runs := 0
-	err := s.inTx(ctx, project, func(t *tx) error {
+	err := s.inTx(ctx, project, func(ctx context.Context, t *tx) error {
 		runs++
-		_, err := t.exec(ctx, raise("40001"))
+		_, err := t.execDynamic(ctx, raise("40001"))
 		return err
 	})
 	if err == nil || runs != maxTxRetries+1 {
@@ -293,9 +295,9 @@ func TestPostgresRetry(t *testing.T) {
 	}
 	// Other errors are not retried.
 	runs = 0
-	s.inTx(ctx, project, func(t *tx) error {
+	s.inTx(ctx, project, func(ctx context.Context, t *tx) error {
 		runs++
-		_, err := t.exec(ctx, raise("22000"))
+		_, err := t.execDynamic(ctx, raise("22000"))
 		return err
 	})
 	if runs != 1 {
@@ -601,15 +603,15 @@ SELECT pk, md5('f' || i)::uuid::text, 'filter-' || i % 100, '', 0, 0 FROM projec
 SELECT f.project_pk, md5(f.id || d || p)::uuid::text, f.id, d, 'rule ' || p, '', '', '', '', 'IPv4', 'tcp', 'accept', p, 0, 0
 FROM filters f, (VALUES ('ingress'), ('egress')) AS dirs(d), generate_series(1, 5) AS p`,
 		`WITH f AS (SELECT array_agg(id ORDER BY id) AS ids, MIN(project_pk) AS pk FROM filters)
-INSERT INTO sessions (project_pk, id, name, description, filter_id, sources, target_id, target_key, target_type,
+INSERT INTO sessions (project_pk, id, name, description, filter_id, sources, target_id, target_type,
 	virtual_network_id, packet_length, priority, enabled, type, created_at, updated_at)
 SELECT f.pk, md5('s' || i)::uuid::text, 'name-' || i % 10, 'description ' || i % 100, f.ids[1 + i % 100],
-	'["' || md5('src' || i)::uuid::text || '"]', md5('t' || i)::uuid::text, md5('t' || i)::uuid::text,
+	'["' || md5('src' || i)::uuid::text || '"]', md5('t' || i)::uuid::text,
 	CASE WHEN i % 2 = 0 THEN 'eni' ELSE 'elb' END, i % 1000, 1 + i % 1000, 1 + i % 1000, i % 2 = 0,
 	CASE WHEN i % 3 = 0 THEN 'eip' ELSE 'eni' END, 0, 0
 FROM f, generate_series(1, ` + fmt.Sprint(n) + `) AS i`,
-		`INSERT INTO session_sources (project_pk, session_id, source_key, position, priority)
-SELECT project_pk, id, sources::jsonb->>0, 0, priority FROM sessions`,
+		`INSERT INTO session_sources (project_pk, session_id, source_key, priority)
+SELECT project_pk, id, sources::jsonb->>0, priority FROM sessions`,
 		`UPDATE projects SET session_count = (SELECT COUNT(*) FROM sessions), filter_count = (SELECT COUNT(*) FROM filters)`,
 		`ANALYZE projects, filters, filter_rules, sessions, session_sources`,
 	} {
@@ -682,9 +684,9 @@ func TestPostgresPlans(t *testing.T) {
 	plans = append(plans, plan{"rules by filter and priority", query, args, "filter_rules_priority_key"})
 	plans = append(plans,
 		plan{"targets of sources", fmt.Sprintf(sqlTargetsOf, "?, ?"), []any{pk, "s", "a", "b"}, "sessions_target"},
-		plan{"holder of a source", sqlSourceHolder, []any{pk, "a", "s"}, "session_sources_priority_key"},
-		plan{"sessions per source", fmt.Sprintf(sqlSourceCounts, "?, ?"), []any{pk, "a", "b"}, "session_sources_priority_key"},
-		plan{"priority holders", fmt.Sprintf(sqlPriorityHolders, "?, ?"), []any{pk, 2, "s", "a", "b"}, "session_sources_priority_key"},
+		plan{"holder of a source", sqlSourceHolder, []any{pk, "a", "s"}, "session_sources_pkey"},
+		plan{"sessions per source", fmt.Sprintf(sqlSourceCounts, "?, ?"), []any{pk, "a", "b"}, "session_sources_pkey"},
+		plan{"priority holders", fmt.Sprintf(sqlPriorityHolders, "?, ?"), []any{pk, 2, "s", "a", "b"}, "session_sources_pkey"},
 		plan{"users of a filter", sqlFilterUsers, []any{pk, "f", 21}, "sessions_filter"},
 		plan{"rules per direction", sqlRuleCount, []any{pk, "f", "ingress"}, "filter_rules_priority_key"},
 		plan{"rules of filters", rulesOfFiltersQuery(projectByID(project), 2), []any{project, "f", "g"}, "filter_rules_priority_key"},

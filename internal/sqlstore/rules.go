@@ -37,9 +37,14 @@ func scanRule(row interface{ Scan(...any) error }, projectID string) (mirror.Fil
 	return r, nil
 }
 
+const (
+	sqlGetRule          = `SELECT ` + ruleColumns + ` FROM filter_rules WHERE project_pk = ? AND id = ?`
+	sqlGetRuleOfProject = `SELECT ` + ruleColumns + ` FROM filter_rules WHERE project_pk = ` + projectOfID + ` AND id = ?`
+)
+
 // getRule loads one rule of the project.
 func getRule(ctx context.Context, r runner, p scope, projectID, id string) (mirror.FilterRule, error) {
-	row := r.queryRow(ctx, `SELECT `+ruleColumns+` FROM filter_rules WHERE project_pk = `+p.expr+` AND id = ?`, p.arg, id)
+	row := r.queryRow(ctx, p.pick(sqlGetRule, sqlGetRuleOfProject), p.arg, id)
 	rule, err := scanRule(row, projectID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mirror.FilterRule{}, mirror.RuleNotFound(id)
@@ -57,7 +62,7 @@ func (s *Store) GetFilterRule(ctx context.Context, projectID, id string) (mirror
 	if s.closed.Load() {
 		return mirror.FilterRule{}, mirror.Unavailable(errClosed)
 	}
-	rule, err := getRule(ctx, runner{q: s.reader, d: s.d}, projectByID(projectID), projectID, id)
+	rule, err := getRule(ctx, s.readRunner(), projectByID(projectID), projectID, id)
 	if err != nil {
 		return mirror.FilterRule{}, s.fail(err, "get filter rule %s", id)
 	}
@@ -99,7 +104,7 @@ func (s *Store) ListFilterRules(ctx context.Context, projectID string, q mirror.
 		return mirror.Page[mirror.FilterRule]{}, mirror.Unavailable(errClosed)
 	}
 	query, args := ruleListQuery(projectID, q)
-	rows, err := runner{q: s.reader, d: s.d}.query(ctx, query, args...)
+	rows, err := s.readRunner().queryDynamic(ctx, query, args...)
 	if err != nil {
 		return mirror.Page[mirror.FilterRule]{}, s.fail(err, "list filter rules")
 	}
@@ -123,7 +128,7 @@ func (s *Store) CreateFilterRule(ctx context.Context, r mirror.FilterRule) (mirr
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var out mirror.FilterRule
-	err := s.inTx(ctx, r.ProjectID, func(t *tx) error {
+	err := s.inTx(ctx, r.ProjectID, func(ctx context.Context, t *tx) error {
 		if err := t.checkFilterExists(ctx, r.FilterID); err != nil {
 			return err
 		}
@@ -166,7 +171,7 @@ func (s *Store) UpdateFilterRule(ctx context.Context, projectID, id string, u mi
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var out mirror.FilterRule
-	err := s.inTx(ctx, projectID, func(t *tx) error {
+	err := s.inTx(ctx, projectID, func(ctx context.Context, t *tx) error {
 		cur, err := getRule(ctx, t.runner, t.project, projectID, id)
 		if err != nil {
 			return err
@@ -201,7 +206,7 @@ func (s *Store) UpdateFilterRule(ctx context.Context, projectID, id string, u mi
 func (s *Store) DeleteFilterRule(ctx context.Context, projectID, id string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	err := s.inTx(ctx, projectID, func(t *tx) error {
+	err := s.inTx(ctx, projectID, func(ctx context.Context, t *tx) error {
 		res, err := t.exec(ctx, `DELETE FROM filter_rules WHERE project_pk = ? AND id = ?`, t.pk, id)
 		if err != nil {
 			return fmt.Errorf("delete filter rule %s: %w", id, err)

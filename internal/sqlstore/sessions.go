@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,43 +14,54 @@ import (
 const sessionColumns = `id, name, description, filter_id, sources, target_id, target_type,
 	virtual_network_id, packet_length, priority, enabled, type, created_at, updated_at`
 
-// scanSession reads a row of sessionColumns.
-func scanSession(row interface{ Scan(...any) error }, projectID string) (mirror.Session, error) {
-	var (
-		s                     mirror.Session
-		sources               string
-		created, updated      int64
-		vni, length, priority int64
-	)
-	err := row.Scan(&s.ID, &s.Name, &s.Description, &s.FilterID, &sources, &s.TargetID, &s.TargetType,
-		&vni, &length, &priority, &s.Enabled, &s.Type, &created, &updated)
-	if err != nil {
+// sessionScanner reads rows of sessionColumns. Its destinations are
+// allocated once for all the rows of a query: passed to Scan through an
+// interface, they would otherwise escape to the heap at every row.
+type sessionScanner struct {
+	s                     mirror.Session
+	sources               string
+	created, updated      int64
+	vni, length, priority int64
+	dest                  []any
+}
+
+func newSessionScanner() *sessionScanner {
+	sc := &sessionScanner{}
+	s := &sc.s
+	sc.dest = []any{&s.ID, &s.Name, &s.Description, &s.FilterID, &sc.sources, &s.TargetID, &s.TargetType,
+		&sc.vni, &sc.length, &sc.priority, &s.Enabled, &s.Type, &sc.created, &sc.updated}
+	return sc
+}
+
+// scan reads one row.
+func (sc *sessionScanner) scan(row interface{ Scan(...any) error }, projectID string) (mirror.Session, error) {
+	if err := row.Scan(sc.dest...); err != nil {
 		return mirror.Session{}, err
 	}
-	if err := json.Unmarshal([]byte(sources), &s.Sources); err != nil {
+	s := sc.s
+	var err error
+	if s.Sources, err = decodeSources(sc.sources); err != nil {
 		return mirror.Session{}, fmt.Errorf("session %s: decode sources: %w", s.ID, err)
 	}
-	if s.Sources == nil {
-		s.Sources = []string{}
-	}
 	s.ProjectID = projectID
-	s.VirtualNetworkID, s.PacketLength, s.Priority = int(vni), int(length), int(priority)
-	s.CreatedAt, s.UpdatedAt = fromMillis(created), fromMillis(updated)
+	s.VirtualNetworkID, s.PacketLength, s.Priority = int(sc.vni), int(sc.length), int(sc.priority)
+	s.CreatedAt, s.UpdatedAt = fromMillis(sc.created), fromMillis(sc.updated)
 	return s, nil
 }
 
-// encodeSources returns the stored form of a session's sources.
-func encodeSources(sources []string) string {
-	if sources == nil {
-		sources = []string{}
-	}
-	b, _ := json.Marshal(sources) // a []string always encodes
-	return string(b)
+// scanSession reads a row of sessionColumns.
+func scanSession(row interface{ Scan(...any) error }, projectID string) (mirror.Session, error) {
+	return newSessionScanner().scan(row, projectID)
 }
+
+const (
+	sqlGetSession          = `SELECT ` + sessionColumns + ` FROM sessions WHERE project_pk = ? AND id = ?`
+	sqlGetSessionOfProject = `SELECT ` + sessionColumns + ` FROM sessions WHERE project_pk = ` + projectOfID + ` AND id = ?`
+)
 
 // getSession loads one session of the project.
 func getSession(ctx context.Context, r runner, p scope, projectID, id string) (mirror.Session, error) {
-	row := r.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE project_pk = `+p.expr+` AND id = ?`, p.arg, id)
+	row := r.queryRow(ctx, p.pick(sqlGetSession, sqlGetSessionOfProject), p.arg, id)
 	s, err := scanSession(row, projectID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mirror.Session{}, mirror.SessionNotFound(id)
@@ -69,7 +79,7 @@ func (s *Store) GetSession(ctx context.Context, projectID, id string) (mirror.Se
 	if s.closed.Load() {
 		return mirror.Session{}, mirror.Unavailable(errClosed)
 	}
-	sess, err := getSession(ctx, runner{q: s.reader, d: s.d}, projectByID(projectID), projectID, id)
+	sess, err := getSession(ctx, s.readRunner(), projectByID(projectID), projectID, id)
 	if err != nil {
 		return mirror.Session{}, s.fail(err, "get session %s", id)
 	}
@@ -86,9 +96,9 @@ func sessionListQuery(projectID string, q mirror.SessionQuery) (string, []any) {
 	in(w, "description", q.Descriptions)
 	in(w, "filter_id", q.FilterIDs)
 	if len(q.TargetIDs) > 0 {
-		// The lower-case key finds the candidates through the index; the
+		// The index on lower(target_id) finds the candidates; the
 		// comparison itself is exact.
-		in(w, "target_key", lower(q.TargetIDs))
+		in(w, "lower(target_id)", lower(q.TargetIDs))
 		in(w, "target_id", q.TargetIDs)
 	}
 	in(w, "target_type", lower(q.TargetTypes))
@@ -117,14 +127,16 @@ func (s *Store) ListSessions(ctx context.Context, projectID string, q mirror.Ses
 		return mirror.Page[mirror.Session]{}, mirror.Unavailable(errClosed)
 	}
 	query, args := sessionListQuery(projectID, q)
-	rows, err := runner{q: s.reader, d: s.d}.query(ctx, query, args...)
+	rows, err := s.readRunner().queryDynamic(ctx, query, args...)
 	if err != nil {
 		return mirror.Page[mirror.Session]{}, s.fail(err, "list sessions")
 	}
 	defer rows.Close()
-	var items []mirror.Session
+	// Small, for the lists by a unique name; a page of 100 grows 4 times.
+	items := make([]mirror.Session, 0, min(q.PageSize()+1, 8))
+	sc := newSessionScanner()
 	for rows.Next() {
-		sess, err := scanSession(rows, projectID)
+		sess, err := sc.scan(rows, projectID)
 		if err != nil {
 			return mirror.Page[mirror.Session]{}, s.fail(err, "list sessions")
 		}
@@ -141,7 +153,7 @@ func (s *Store) CreateSession(ctx context.Context, sess mirror.Session) (mirror.
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var out mirror.Session
-	err := s.inTx(ctx, sess.ProjectID, func(t *tx) error {
+	err := s.inTx(ctx, sess.ProjectID, func(ctx context.Context, t *tx) error {
 		if err := t.checkFilterExists(ctx, sess.FilterID); err != nil {
 			return err
 		}
@@ -173,16 +185,16 @@ func (s *Store) CreateSession(ctx context.Context, sess mirror.Session) (mirror.
 		}
 		out.CreatedAt, out.UpdatedAt = fromMillis(now), fromMillis(now)
 		_, err := t.exec(ctx, `INSERT INTO sessions (project_pk, id, name, description, filter_id, sources,
-	target_id, target_key, target_type, virtual_network_id, packet_length, priority, enabled, type,
-	created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	target_id, target_type, virtual_network_id, packet_length, priority, enabled, type,
+	created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.pk, out.ID, out.Name, out.Description, out.FilterID, encodeSources(out.Sources),
-			out.TargetID, strings.ToLower(out.TargetID), out.TargetType, out.VirtualNetworkID, out.PacketLength,
+			out.TargetID, out.TargetType, out.VirtualNetworkID, out.PacketLength,
 			out.Priority, out.Enabled, out.Type, now, now)
 		if err != nil {
 			// The foreign key: the filter was deleted after the check.
 			return t.violation(err, mirror.FilterNotFound(out.FilterID), "insert session")
 		}
-		if err := t.insertSources(ctx, out.ID, out.Priority, out.Sources, 0); err != nil {
+		if err := t.insertSources(ctx, out.ID, out.Priority, out.Sources); err != nil {
 			return err
 		}
 		return t.addCount(ctx, "session_count", 1)
@@ -198,7 +210,7 @@ func (s *Store) UpdateSession(ctx context.Context, projectID, id string, u mirro
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var out mirror.Session
-	err := s.inTx(ctx, projectID, func(t *tx) error {
+	err := s.inTx(ctx, projectID, func(ctx context.Context, t *tx) error {
 		cur, err := getSession(ctx, t.runner, t.project, projectID, id)
 		if err != nil {
 			return err
@@ -222,17 +234,18 @@ func (s *Store) UpdateSession(ctx context.Context, projectID, id string, u mirro
 		now := s.timestamp()
 		next.UpdatedAt = fromMillis(now)
 		_, err = t.exec(ctx, `UPDATE sessions SET name = ?, description = ?, filter_id = ?, target_id = ?,
-	target_key = ?, target_type = ?, virtual_network_id = ?, packet_length = ?, priority = ?, enabled = ?,
+	target_type = ?, virtual_network_id = ?, packet_length = ?, priority = ?, enabled = ?,
 	updated_at = ? WHERE project_pk = ? AND id = ?`,
-			next.Name, next.Description, next.FilterID, next.TargetID, strings.ToLower(next.TargetID),
+			next.Name, next.Description, next.FilterID, next.TargetID,
 			next.TargetType, next.VirtualNetworkID, next.PacketLength, next.Priority, next.Enabled,
 			now, t.pk, id)
 		if err != nil {
 			return t.violation(err, mirror.FilterNotFound(next.FilterID), "update session %s", id)
 		}
 		if next.Priority != cur.Priority && len(next.Sources) > 0 {
-			_, err := t.exec(ctx, `UPDATE session_sources SET priority = ? WHERE project_pk = ? AND session_id = ?`,
-				next.Priority, t.pk, id)
+			keys := lower(next.Sources)
+			_, err := t.execDynamic(ctx, `UPDATE session_sources SET priority = ? WHERE project_pk = ? AND priority = ? AND session_id = ? AND source_key IN (`+
+				placeholders(len(keys))+`)`, append([]any{next.Priority, t.pk, cur.Priority, id}, anys(keys)...)...)
 			if err != nil {
 				return t.violation(err, mirror.SessionPriorityConflict(next.Priority, "(another)", next.Sources[0]),
 					"update priority of session %s", id)
@@ -251,20 +264,25 @@ func (s *Store) UpdateSession(ctx context.Context, projectID, id string, u mirro
 func (s *Store) DeleteSession(ctx context.Context, projectID, id string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	err := s.inTx(ctx, projectID, func(t *tx) error {
-		// The sources first, not left to the cascade: the rows must go
-		// whether or not the database enforces foreign keys.
-		if _, err := t.exec(ctx, `DELETE FROM session_sources WHERE project_pk = ? AND session_id = ?`, t.pk, id); err != nil {
-			return fmt.Errorf("delete sources of session %s: %w", id, err)
+	err := s.inTx(ctx, projectID, func(ctx context.Context, t *tx) error {
+		var (
+			stored   string
+			priority int
+		)
+		err := t.queryRow(ctx, `DELETE FROM sessions WHERE project_pk = ? AND id = ? RETURNING sources, priority`, t.pk, id).
+			Scan(&stored, &priority)
+		if errors.Is(err, sql.ErrNoRows) {
+			return mirror.SessionNotFound(id)
 		}
-		res, err := t.exec(ctx, `DELETE FROM sessions WHERE project_pk = ? AND id = ?`, t.pk, id)
 		if err != nil {
 			return fmt.Errorf("delete session %s: %w", id, err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("delete session %s: %w", id, err)
-		} else if n == 0 {
-			return mirror.SessionNotFound(id)
+		sources, err := decodeSources(stored)
+		if err != nil {
+			return fmt.Errorf("delete session %s: decode sources: %w", id, err)
+		}
+		if err := t.deleteSources(ctx, id, priority, sources); err != nil {
+			return err
 		}
 		return t.addCount(ctx, "session_count", -1)
 	})
@@ -279,7 +297,7 @@ func (s *Store) AddSessionSources(ctx context.Context, projectID, id string, sou
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var out mirror.Session
-	err := s.inTx(ctx, projectID, func(t *tx) error {
+	err := s.inTx(ctx, projectID, func(ctx context.Context, t *tx) error {
 		cur, err := getSession(ctx, t.runner, t.project, projectID, id)
 		if err != nil {
 			return err
@@ -314,7 +332,7 @@ func (s *Store) AddSessionSources(ctx context.Context, projectID, id string, sou
 		if err := t.updateSources(ctx, id, next.Sources, now); err != nil {
 			return err
 		}
-		if err := t.insertSources(ctx, id, cur.Priority, sources, len(cur.Sources)); err != nil {
+		if err := t.insertSources(ctx, id, cur.Priority, sources); err != nil {
 			return err
 		}
 		out = next
@@ -331,7 +349,7 @@ func (s *Store) RemoveSessionSources(ctx context.Context, projectID, id string, 
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var out mirror.Session
-	err := s.inTx(ctx, projectID, func(t *tx) error {
+	err := s.inTx(ctx, projectID, func(ctx context.Context, t *tx) error {
 		cur, err := getSession(ctx, t.runner, t.project, projectID, id)
 		if err != nil {
 			return err
@@ -356,17 +374,8 @@ func (s *Store) RemoveSessionSources(ctx context.Context, projectID, id string, 
 		if err := t.updateSources(ctx, id, next.Sources, now); err != nil {
 			return err
 		}
-		keys := lower(sources)
-		args := append([]any{t.pk, id}, anys(keys)...)
-		if _, err := t.exec(ctx, `DELETE FROM session_sources WHERE project_pk = ? AND session_id = ? AND source_key IN (`+
-			placeholders(len(keys))+`)`, args...); err != nil {
-			return fmt.Errorf("delete sources of session %s: %w", id, err)
-		}
-		for i, src := range next.Sources {
-			if _, err := t.exec(ctx, `UPDATE session_sources SET position = ? WHERE project_pk = ? AND session_id = ? AND source_key = ?`,
-				i, t.pk, id, strings.ToLower(src)); err != nil {
-				return fmt.Errorf("renumber sources of session %s: %w", id, err)
-			}
+		if err := t.deleteSources(ctx, id, cur.Priority, sources); err != nil {
+			return err
 		}
 		out = next
 		return nil
@@ -388,17 +397,34 @@ func (t *tx) updateSources(ctx context.Context, id string, sources []string, now
 	return nil
 }
 
-// insertSources adds the rows of session_sources for sources of a session,
-// numbering their positions from first.
-func (t *tx) insertSources(ctx context.Context, id string, priority int, sources []string, first int) error {
-	for i, src := range sources {
-		_, err := t.exec(ctx, `INSERT INTO session_sources (project_pk, session_id, source_key, position, priority)
-	VALUES (?, ?, ?, ?, ?)`, t.pk, id, strings.ToLower(src), first+i, priority)
+// insertSources adds the rows of session_sources for sources of a session
+// of the given priority.
+func (t *tx) insertSources(ctx context.Context, id string, priority int, sources []string) error {
+	for _, src := range sources {
+		_, err := t.exec(ctx, `INSERT INTO session_sources (project_pk, source_key, priority, session_id)
+	VALUES (?, ?, ?, ?)`, t.pk, strings.ToLower(src), priority, id)
 		if err != nil {
-			// The unique key on (source, priority); the primary key on
-			// (session, source) is guarded by the same checks.
+			// The primary key (source, priority), rule S11; a session that
+			// would hold a source twice breaks it too, and the checks
+			// refuse that first.
 			return t.violation(err, mirror.SessionPriorityConflict(priority, "(another)", src), "insert source %s of session %s", src, id)
 		}
+	}
+	return nil
+}
+
+// deleteSources deletes the rows of session_sources of sources of a session
+// of the given priority: their primary keys, as sessions.sources and
+// sessions.priority give them.
+func (t *tx) deleteSources(ctx context.Context, id string, priority int, sources []string) error {
+	if len(sources) == 0 {
+		return nil
+	}
+	keys := lower(sources)
+	_, err := t.execDynamic(ctx, `DELETE FROM session_sources WHERE project_pk = ? AND priority = ? AND session_id = ? AND source_key IN (`+
+		placeholders(len(keys))+`)`, append([]any{t.pk, priority, id}, anys(keys)...)...)
+	if err != nil {
+		return fmt.Errorf("delete sources of session %s: %w", id, err)
 	}
 	return nil
 }
@@ -407,7 +433,7 @@ func (t *tx) insertSources(ctx context.Context, id string, priority int, sources
 // placeholders of a list of lower-case source keys. They are named so that
 // the tests can check their query plans.
 const (
-	sqlTargetsOf       = `SELECT target_key, MIN(id) FROM sessions WHERE project_pk = ? AND id <> ? AND target_key IN (%s) GROUP BY target_key`
+	sqlTargetsOf       = `SELECT lower(target_id), MIN(id) FROM sessions WHERE project_pk = ? AND id <> ? AND lower(target_id) IN (%s) GROUP BY lower(target_id)`
 	sqlSourceHolder    = `SELECT MIN(session_id) FROM session_sources WHERE project_pk = ? AND source_key = ? AND session_id <> ?`
 	sqlSourceCounts    = `SELECT source_key, COUNT(*) FROM session_sources WHERE project_pk = ? AND source_key IN (%s) GROUP BY source_key`
 	sqlPriorityHolders = `SELECT source_key, MIN(session_id) FROM session_sources WHERE project_pk = ? AND priority = ? AND session_id <> ? AND source_key IN (%s) GROUP BY source_key`
@@ -435,7 +461,7 @@ func (t *tx) checkSourcesNotTargets(ctx context.Context, self string, sources []
 		return nil
 	}
 	keys := lower(sources)
-	rows, err := t.query(ctx, fmt.Sprintf(sqlTargetsOf, placeholders(len(keys))), append([]any{t.pk, self}, anys(keys)...)...)
+	rows, err := t.queryDynamic(ctx, fmt.Sprintf(sqlTargetsOf, placeholders(len(keys))), append([]any{t.pk, self}, anys(keys)...)...)
 	if err != nil {
 		return fmt.Errorf("look up targets: %w", err)
 	}
@@ -472,7 +498,7 @@ func (t *tx) checkSessionsPerSource(ctx context.Context, sources []string, limit
 		return nil
 	}
 	keys := lower(sources)
-	rows, err := t.query(ctx, fmt.Sprintf(sqlSourceCounts, placeholders(len(keys))), append([]any{t.pk}, anys(keys)...)...)
+	rows, err := t.queryDynamic(ctx, fmt.Sprintf(sqlSourceCounts, placeholders(len(keys))), append([]any{t.pk}, anys(keys)...)...)
 	if err != nil {
 		return fmt.Errorf("count sessions per source: %w", err)
 	}
@@ -504,7 +530,7 @@ func (t *tx) checkPriority(ctx context.Context, self string, sources []string, p
 		return nil
 	}
 	keys := lower(sources)
-	rows, err := t.query(ctx, fmt.Sprintf(sqlPriorityHolders, placeholders(len(keys))), append([]any{t.pk, priority, self}, anys(keys)...)...)
+	rows, err := t.queryDynamic(ctx, fmt.Sprintf(sqlPriorityHolders, placeholders(len(keys))), append([]any{t.pk, priority, self}, anys(keys)...)...)
 	if err != nil {
 		return fmt.Errorf("look up priorities: %w", err)
 	}

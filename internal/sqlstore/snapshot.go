@@ -70,13 +70,13 @@ var (
 	ErrInvalidSnapshot = errors.New("invalid snapshot")
 )
 
-// Batch sizes of Export and Import. An imported batch of sessions binds 16
+// Batch sizes of Export and Import. An imported batch of sessions binds 15
 // parameters a row, and its rule checks one per source: both stay well below
 // SQLite's limit of 32766 parameters a statement.
 const (
 	exportBatchSize        = 1000
 	importBatchSize        = 500
-	importSourcesBatchSize = 1000 // rows of session_sources per INSERT, 5 parameters each
+	importSourcesBatchSize = 1000 // rows of session_sources per INSERT, 4 parameters each
 )
 
 // Export calls begin, unless nil, with the numbers of resources of each kind, then each
@@ -127,7 +127,7 @@ func (s *Store) Export(ctx context.Context, begin func(SnapshotCounts) error, ea
 			}
 		}
 		for _, p := range projects {
-			err := exportTable(ctx, r, p, "sessions", sessionColumns, scanSession, func(sess mirror.Session) (string, error) {
+			err := exportTable(ctx, r, p, "sessions", sessionColumns, newSessionScanner().scan, func(sess mirror.Session) (string, error) {
 				return sess.ID, each(SnapshotItem{Session: &sess})
 			})
 			if err != nil {
@@ -179,7 +179,7 @@ func exportTable[T any](ctx context.Context, r runner, p exportProject, table, c
 	batch := make([]T, 0, exportBatchSize)
 	after := ""
 	for {
-		rows, err := r.query(ctx, query, p.pk, after, exportBatchSize)
+		rows, err := r.queryDynamic(ctx, query, p.pk, after, exportBatchSize)
 		if err != nil {
 			return fmt.Errorf("read %s of project %s: %w", table, p.id, err)
 		}
@@ -288,9 +288,10 @@ func (im *importer) run(ctx context.Context, next func() (SnapshotItem, bool, er
 			sqlTx.Rollback()
 		}
 	}()
-	im.r = runner{q: sqlTx, d: im.s.d}
+	// Unprepared: the bulk statements of an import run once each.
+	im.r = runner{tx: sqlTx, d: im.s.d}
 	if setup := im.s.d.importSetup; setup != "" {
-		if _, err := im.r.exec(ctx, setup); err != nil {
+		if _, err := im.r.execDynamic(ctx, setup); err != nil {
 			return fmt.Errorf("set up the import: %w", err)
 		}
 	}
@@ -584,7 +585,7 @@ func firstError(err error) error {
 
 // existingIDs returns which of ids the project t has in table.
 func existingIDs(ctx context.Context, t *importProject, table string, ids []string) (map[string]bool, error) {
-	rows, err := t.query(ctx, `SELECT id FROM `+table+` WHERE project_pk = ? AND id IN (`+placeholders(len(ids))+`)`,
+	rows, err := t.queryDynamic(ctx, `SELECT id FROM `+table+` WHERE project_pk = ? AND id IN (`+placeholders(len(ids))+`)`,
 		append([]any{t.pk}, anys(ids)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("look up IDs in %s: %w", table, err)
@@ -643,7 +644,7 @@ func (im *importer) writeFilters(ctx context.Context, t *importProject, filters 
 		added.Filters++
 		args = append(args, t.pk, f.ID, f.Name, f.Description, f.CreatedAt.UnixMilli(), f.UpdatedAt.UnixMilli())
 	}
-	_, err = t.exec(ctx, `INSERT INTO filters (project_pk, id, name, description, created_at, updated_at) VALUES `+
+	_, err = t.execDynamic(ctx, `INSERT INTO filters (project_pk, id, name, description, created_at, updated_at) VALUES `+
 		valuesList(6, len(filters)), args...)
 	if err != nil {
 		return fmt.Errorf("insert filters: %w", err)
@@ -672,7 +673,7 @@ func (im *importer) writeRules(ctx context.Context, t *importProject, rules []mi
 	}
 	taken := make(map[slot]bool)
 	count := make(map[[2]string]int)
-	rows, err := t.query(ctx, `SELECT filter_id, direction, priority FROM filter_rules WHERE project_pk = ? AND filter_id IN (`+
+	rows, err := t.queryDynamic(ctx, `SELECT filter_id, direction, priority FROM filter_rules WHERE project_pk = ? AND filter_id IN (`+
 		placeholders(len(filterIDs))+`)`, append([]any{t.pk}, anys(filterIDs)...)...)
 	if err != nil {
 		return fmt.Errorf("look up rules of filters: %w", err)
@@ -715,7 +716,7 @@ func (im *importer) writeRules(ctx context.Context, t *importProject, rules []mi
 			r.SourcePortRange, r.DestinationPortRange, r.Ethertype, r.Protocol, r.Action, r.Priority,
 			r.CreatedAt.UnixMilli(), r.UpdatedAt.UnixMilli())
 	}
-	_, err = t.exec(ctx, `INSERT INTO filter_rules (project_pk, id, filter_id, direction, description,
+	_, err = t.execDynamic(ctx, `INSERT INTO filter_rules (project_pk, id, filter_id, direction, description,
 	source_cidr, destination_cidr, source_port_range, destination_port_range, ethertype, protocol, action,
 	priority, created_at, updated_at) VALUES `+valuesList(15, len(rules)), args...)
 	if err != nil {
@@ -757,14 +758,14 @@ func (im *importer) writeSessions(ctx context.Context, t *importProject, session
 		uses[k] = &sourceUse{priorities: map[int]string{}}
 	}
 	if len(sourceKeys) > 0 {
-		rows, err := t.query(ctx, fmt.Sprintf(sqlTargetsOf, placeholders(len(sourceKeys))), append([]any{t.pk, ""}, anys(sourceKeys)...)...)
+		rows, err := t.queryDynamic(ctx, fmt.Sprintf(sqlTargetsOf, placeholders(len(sourceKeys))), append([]any{t.pk, ""}, anys(sourceKeys)...)...)
 		if err != nil {
 			return fmt.Errorf("look up targets: %w", err)
 		}
 		if targetOf, err = collectPairs(rows); err != nil {
 			return fmt.Errorf("look up targets: %w", err)
 		}
-		rows, err = t.query(ctx, `SELECT source_key, priority, session_id FROM session_sources WHERE project_pk = ? AND source_key IN (`+
+		rows, err = t.queryDynamic(ctx, `SELECT source_key, priority, session_id FROM session_sources WHERE project_pk = ? AND source_key IN (`+
 			placeholders(len(sourceKeys))+`)`, append([]any{t.pk}, anys(sourceKeys)...)...)
 		if err != nil {
 			return fmt.Errorf("look up sources: %w", err)
@@ -787,7 +788,7 @@ func (im *importer) writeSessions(ctx context.Context, t *importProject, session
 			return fmt.Errorf("look up sources: %w", err)
 		}
 	}
-	rows, err := t.query(ctx, `SELECT source_key, MIN(session_id) FROM session_sources WHERE project_pk = ? AND source_key IN (`+
+	rows, err := t.queryDynamic(ctx, `SELECT source_key, MIN(session_id) FROM session_sources WHERE project_pk = ? AND source_key IN (`+
 		placeholders(len(targetKeys))+`) GROUP BY source_key`, append([]any{t.pk}, anys(targetKeys)...)...)
 	if err != nil {
 		return fmt.Errorf("look up sources: %w", err)
@@ -800,7 +801,7 @@ func (im *importer) writeSessions(ctx context.Context, t *importProject, session
 	// database and the sessions before it.
 	added := &t.added
 	limits := im.s.limits
-	args := make([]any, 0, 16*len(sessions))
+	args := make([]any, 0, 15*len(sessions))
 	var sourceArgs []any
 	for _, s := range sessions {
 		fail := func(err error) error { return refuse("session", s.ProjectID, s.ID, err) }
@@ -839,32 +840,32 @@ func (im *importer) writeSessions(ctx context.Context, t *importProject, session
 		if _, ok := targetOf[target]; !ok {
 			targetOf[target] = s.ID
 		}
-		for i, k := range keys {
+		for _, k := range keys {
 			if _, ok := sourceOf[k]; !ok {
 				sourceOf[k] = s.ID
 			}
 			uses[k].sessions++
 			uses[k].priorities[s.Priority] = s.ID
-			sourceArgs = append(sourceArgs, t.pk, s.ID, k, i, s.Priority)
+			sourceArgs = append(sourceArgs, t.pk, k, s.Priority, s.ID)
 		}
 		args = append(args, t.pk, s.ID, s.Name, s.Description, s.FilterID, encodeSources(s.Sources),
-			s.TargetID, target, s.TargetType, s.VirtualNetworkID, s.PacketLength, s.Priority, s.Enabled, s.Type,
+			s.TargetID, s.TargetType, s.VirtualNetworkID, s.PacketLength, s.Priority, s.Enabled, s.Type,
 			s.CreatedAt.UnixMilli(), s.UpdatedAt.UnixMilli())
 	}
-	_, err = t.exec(ctx, `INSERT INTO sessions (project_pk, id, name, description, filter_id, sources,
-	target_id, target_key, target_type, virtual_network_id, packet_length, priority, enabled, type,
-	created_at, updated_at) VALUES `+valuesList(16, len(sessions)), args...)
+	_, err = t.execDynamic(ctx, `INSERT INTO sessions (project_pk, id, name, description, filter_id, sources,
+	target_id, target_type, virtual_network_id, packet_length, priority, enabled, type,
+	created_at, updated_at) VALUES `+valuesList(15, len(sessions)), args...)
 	if err != nil {
 		return fmt.Errorf("insert sessions: %w", err)
 	}
 	for len(sourceArgs) > 0 {
-		n := min(len(sourceArgs)/5, importSourcesBatchSize)
-		_, err := t.exec(ctx, `INSERT INTO session_sources (project_pk, session_id, source_key, position, priority) VALUES `+
-			valuesList(5, n), sourceArgs[:5*n]...)
+		n := min(len(sourceArgs)/4, importSourcesBatchSize)
+		_, err := t.execDynamic(ctx, `INSERT INTO session_sources (project_pk, source_key, priority, session_id) VALUES `+
+			valuesList(4, n), sourceArgs[:4*n]...)
 		if err != nil {
 			return fmt.Errorf("insert session sources: %w", err)
 		}
-		sourceArgs = sourceArgs[5*n:]
+		sourceArgs = sourceArgs[4*n:]
 	}
 	im.counts.Sessions += len(sessions)
 	return nil

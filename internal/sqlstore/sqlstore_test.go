@@ -99,12 +99,13 @@ func checkFile(t testing.TB, path string) {
 			(SELECT COUNT(*) FROM session_sources ss WHERE ss.project_pk = s.project_pk AND ss.session_id = s.id)`},
 		{"source keys", `SELECT s.id FROM sessions s, json_each(s.sources) j WHERE NOT EXISTS
 			(SELECT 1 FROM session_sources ss WHERE ss.project_pk = s.project_pk AND ss.session_id = s.id
-			 AND ss.source_key = lower(j.value) AND ss.position = j.key AND ss.priority = s.priority)`},
-		{"target keys", `SELECT id FROM sessions WHERE target_key <> lower(target_id)`},
+			 AND ss.source_key = lower(j.value) AND ss.priority = s.priority)`},
+		{"orphan source rows", `SELECT ss.session_id FROM session_sources ss WHERE NOT EXISTS
+			(SELECT 1 FROM sessions s WHERE s.project_pk = ss.project_pk AND s.id = ss.session_id)`},
 		{"session counts", `SELECT id FROM projects p WHERE session_count <> (SELECT COUNT(*) FROM sessions s WHERE s.project_pk = p.pk)`},
 		{"filter counts", `SELECT id FROM projects p WHERE filter_count <> (SELECT COUNT(*) FROM filters f WHERE f.project_pk = p.pk)`},
 		// Rule S9: no ID is a source and a target in one project.
-		{"roles", `SELECT s.id FROM sessions s JOIN session_sources ss ON ss.project_pk = s.project_pk AND ss.source_key = s.target_key`},
+		{"roles", `SELECT s.id FROM sessions s JOIN session_sources ss ON ss.project_pk = s.project_pk AND ss.source_key = lower(s.target_id)`},
 	} {
 		rows, err := db.Query(c.query)
 		if err != nil {
@@ -233,7 +234,7 @@ func TestMigrations(t *testing.T) {
 			want = append(want, fmt.Sprint(m.version, " ", m.name))
 		}
 		// The versions mean the same on every database.
-		if diff := cmp.Diff([]string{"1 0001_init.sql", "2 0002_planner_stats.sql"}, want); diff != "" {
+		if diff := cmp.Diff([]string{"1 0001_init.sql", "2 0002_planner_stats.sql", "3 0003_compact.sql"}, want); diff != "" {
 			t.Errorf("%s migrations (-want +got):\n%s", d.name, diff)
 		}
 		if diff := cmp.Diff(want, first); diff != "" {
@@ -395,7 +396,7 @@ func testConstraintBackstop(t *testing.T, newDSN func(t *testing.T) string) {
 		t.Fatal(err)
 	}
 	runs := 0
-	err = s.inTx(ctx, project, func(t *tx) error {
+	err = s.inTx(ctx, project, func(ctx context.Context, t *tx) error {
 		runs++
 		_, err := t.exec(ctx, `INSERT INTO filter_rules (project_pk, id, filter_id, direction, description,
 	source_cidr, destination_cidr, source_port_range, destination_port_range, ethertype, protocol, action,
@@ -416,10 +417,10 @@ func testConstraintBackstop(t *testing.T, newDSN func(t *testing.T) string) {
 	}
 
 	// A session whose filter does not exist is refused by the foreign key.
-	err = s.inTx(ctx, project, func(t *tx) error {
+	err = s.inTx(ctx, project, func(ctx context.Context, t *tx) error {
 		_, err := t.exec(ctx, `INSERT INTO sessions (project_pk, id, name, description, filter_id, sources,
-	target_id, target_key, target_type, virtual_network_id, packet_length, priority, enabled, type,
-	created_at, updated_at) VALUES (?, 'x', 'x', '', 'no-such-filter', '[]', 't', 't', 'eni', 1, 96, 1, FALSE, 'eni', 0, 0)`, t.pk)
+	target_id, target_type, virtual_network_id, packet_length, priority, enabled, type,
+	created_at, updated_at) VALUES (?, 'x', 'x', '', 'no-such-filter', '[]', 't', 'eni', 1, 96, 1, FALSE, 'eni', 0, 0)`, t.pk)
 		if err != nil {
 			return t.violation(err, mirror.FilterNotFound("no-such-filter"), "insert")
 		}
@@ -434,7 +435,7 @@ func testConstraintBackstop(t *testing.T, newDSN func(t *testing.T) string) {
 		TargetType: "eni", Priority: 1, Type: "eni"}); err != nil {
 		t.Fatal(err)
 	}
-	err = s.inTx(ctx, project, func(t *tx) error {
+	err = s.inTx(ctx, project, func(ctx context.Context, t *tx) error {
 		_, err := t.exec(ctx, `DELETE FROM filters WHERE project_pk = ? AND id = ?`, t.pk, f.ID)
 		if err != nil {
 			return t.violation(err, mirror.FilterInUse(f.ID, nil), "delete")
@@ -505,10 +506,12 @@ func TestChecksUseIndexes(t *testing.T) {
 		name, query, want string
 		args              []any
 	}{
-		{"targets of sources", fmt.Sprintf(sqlTargetsOf, "?, ?"), "INDEX sessions_target (project_pk=? AND target_key=?)", []any{1, "s", "a", "b"}},
-		{"holder of a source", sqlSourceHolder, "INDEX sqlite_autoindex_session_sources_2 (project_pk=? AND source_key=?)", []any{1, "a", "s"}},
-		{"sessions per source", fmt.Sprintf(sqlSourceCounts, "?, ?"), "INDEX sqlite_autoindex_session_sources_2 (project_pk=? AND source_key=?)", []any{1, "a", "b"}},
-		{"priority holders", fmt.Sprintf(sqlPriorityHolders, "?, ?"), "INDEX sqlite_autoindex_session_sources_2 (project_pk=? AND source_key=? AND priority=?)", []any{1, 2, "s", "a", "b"}},
+		{"targets of sources", fmt.Sprintf(sqlTargetsOf, "?, ?"), "INDEX sessions_target (project_pk=? AND <expr>=?)", []any{1, "s", "a", "b"}},
+		{"holder of a source", sqlSourceHolder, "session_sources USING PRIMARY KEY (project_pk=? AND source_key=?)", []any{1, "a", "s"}},
+		{"sessions per source", fmt.Sprintf(sqlSourceCounts, "?, ?"), "session_sources USING PRIMARY KEY (project_pk=? AND source_key=?)", []any{1, "a", "b"}},
+		{"priority holders", fmt.Sprintf(sqlPriorityHolders, "?, ?"), "session_sources USING PRIMARY KEY (project_pk=? AND source_key=? AND priority=?)", []any{1, 2, "s", "a", "b"}},
+		{"sources of a session", `DELETE FROM session_sources WHERE project_pk = ? AND priority = ? AND session_id = ? AND source_key IN (?, ?)`,
+			"session_sources USING PRIMARY KEY (project_pk=? AND source_key=? AND priority=?)", []any{1, 2, "s", "a", "b"}},
 		{"users of a filter", sqlFilterUsers, "INDEX sessions_filter (project_pk=? AND filter_id=?)", []any{1, "f", 21}},
 		{"rules per direction", sqlRuleCount, "INDEX sqlite_autoindex_filter_rules_2 (project_pk=? AND filter_id=? AND direction=?)", []any{1, "f", "ingress"}},
 		{"rules of filters", rulesOfFiltersQuery(projectByID(project), 2), "INDEX sqlite_autoindex_filter_rules_2 (project_pk=? AND filter_id=?)", []any{project, "f", "g"}},
@@ -556,19 +559,19 @@ func BenchmarkListSessions(b *testing.B) {
 	// would take most of the benchmark's time.
 	const n = 10000
 	var someID string
-	err = s.inTx(ctx, project, func(t *tx) error {
+	err = s.inTx(ctx, project, func(ctx context.Context, t *tx) error {
 		for i := range n {
 			id := fmt.Sprintf("%08x-0000-4000-8000-%012x", i*2654435761%(1<<32), i)
 			src := fmt.Sprintf("%08x-1111-4000-8000-%012x", i, i)
 			target := fmt.Sprintf("%08x-2222-4000-8000-%012x", i, i)
 			if _, err := t.exec(ctx, `INSERT INTO sessions (project_pk, id, name, description, filter_id, sources,
-	target_id, target_key, target_type, virtual_network_id, packet_length, priority, enabled, type,
-	created_at, updated_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, 'eni', 1, 96, 1, ?, 'eni', 0, 0)`,
-				t.pk, id, fmt.Sprint("name-", i%10), f.ID, encodeSources([]string{src}), target, target, i%2 == 0); err != nil {
+	target_id, target_type, virtual_network_id, packet_length, priority, enabled, type,
+	created_at, updated_at) VALUES (?, ?, ?, '', ?, ?, ?, 'eni', 1, 96, 1, ?, 'eni', 0, 0)`,
+				t.pk, id, fmt.Sprint("name-", i%10), f.ID, encodeSources([]string{src}), target, i%2 == 0); err != nil {
 				return err
 			}
-			if _, err := t.exec(ctx, `INSERT INTO session_sources (project_pk, session_id, source_key, position, priority) VALUES (?, ?, ?, 0, 1)`,
-				t.pk, id, src); err != nil {
+			if _, err := t.exec(ctx, `INSERT INTO session_sources (project_pk, source_key, priority, session_id) VALUES (?, ?, 1, ?)`,
+				t.pk, src, id); err != nil {
 				return err
 			}
 			someID = id
