@@ -38,6 +38,10 @@ type dialect struct {
 	// importSetup runs first in the transaction of an Import, when not
 	// empty.
 	importSetup string
+	// importAnalyze, when not empty, updates the planner's statistics
+	// within an Import each time the rows it wrote have doubled (see
+	// importer.flush), so that its lookups keep their indexes.
+	importAnalyze string
 }
 
 // errClass is what a dialect can tell about an error.

@@ -255,6 +255,9 @@ type importer struct {
 	counts SnapshotCounts
 	// batch holds resources of one kind and project not yet written.
 	batch importBatch
+	// written counts the rows written so far, analyzed those written at
+	// the last run of the dialect's importAnalyze.
+	written, analyzed int
 }
 
 // importProject is a project that Import writes to.
@@ -423,16 +426,62 @@ func (im *importer) project(ctx context.Context, id string) (*importProject, err
 func (im *importer) flush(ctx context.Context) error {
 	b := im.batch
 	im.batch = importBatch{}
+	var err error
 	switch {
 	case len(b.filters) > 0:
-		return im.writeFilters(ctx, b.project, b.filters)
+		err = im.writeFilters(ctx, b.project, b.filters)
 	case len(b.rules) > 0:
-		return im.writeRules(ctx, b.project, b.rules)
+		err = im.writeRules(ctx, b.project, b.rules)
 	case len(b.sessions) > 0:
-		return im.writeSessions(ctx, b.project, b.sessions)
+		err = im.writeSessions(ctx, b.project, b.sessions)
+	}
+	if err != nil {
+		return err
+	}
+	im.written += b.len()
+	// Each time the rows written have doubled (from importAnalyzeRows on),
+	// so that the statistics stay within a factor of two of the tables,
+	// for a cost proportional to the import.
+	if q := im.s.d.importAnalyze; q != "" && im.written >= 2*max(im.analyzed, importAnalyzeRows/2) {
+		if _, err := im.r.execDynamic(ctx, q); err != nil {
+			return fmt.Errorf("update the planner's statistics: %w", err)
+		}
+		im.analyzed = im.written
 	}
 	return nil
 }
+
+// sqlTargetsOfEach finds, for each key of a VALUES list, the first session
+// whose target it is (NULL if none): sqlTargetsOf for the hundreds of
+// sources of an import batch. A batch's sources are rarely targets, but
+// PostgreSQL costs an IN list by the average number of sessions per target
+// (hundreds, with few shared targets) and read the whole table in parallel
+// for each batch; one MIN per key is an index probe whatever the estimate.
+// VALUES names its column column1 in both dialects.
+const sqlTargetsOfEach = `SELECT v.column1, (SELECT MIN(s.id) FROM sessions s
+	WHERE s.project_pk = ? AND lower(s.target_id) = v.column1) FROM (VALUES %s) AS v`
+
+// collectFoundPairs returns the pairs of rows whose second column is not
+// NULL, and closes rows.
+func collectFoundPairs(rows *sql.Rows) (map[string]string, error) {
+	defer rows.Close()
+	m := make(map[string]string)
+	for rows.Next() {
+		var k string
+		var v sql.NullString
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		if v.Valid {
+			m[k] = v.String
+		}
+	}
+	return m, rows.Err()
+}
+
+// importAnalyzeRows is the number of imported rows from which an import
+// keeps the planner's statistics up to date (see importer.flush).
+const importAnalyzeRows = 10000
 
 // refuse returns err, a reason to refuse the resource kind id of projectID,
 // naming the resource.
@@ -758,11 +807,11 @@ func (im *importer) writeSessions(ctx context.Context, t *importProject, session
 		uses[k] = &sourceUse{priorities: map[int]string{}}
 	}
 	if len(sourceKeys) > 0 {
-		rows, err := t.queryDynamic(ctx, fmt.Sprintf(sqlTargetsOf, placeholders(len(sourceKeys))), append([]any{t.pk, ""}, anys(sourceKeys)...)...)
+		rows, err := t.queryDynamic(ctx, fmt.Sprintf(sqlTargetsOfEach, valuesList(1, len(sourceKeys))), append([]any{t.pk}, anys(sourceKeys)...)...)
 		if err != nil {
 			return fmt.Errorf("look up targets: %w", err)
 		}
-		if targetOf, err = collectPairs(rows); err != nil {
+		if targetOf, err = collectFoundPairs(rows); err != nil {
 			return fmt.Errorf("look up targets: %w", err)
 		}
 		rows, err = t.queryDynamic(ctx, `SELECT source_key, priority, session_id FROM session_sources WHERE project_pk = ? AND source_key IN (`+

@@ -479,3 +479,28 @@ func TestOpenMustExist(t *testing.T) {
 	mustOpen(t, path, Options{}).Close()
 	mustOpen(t, "sqlite:"+path, Options{MustExist: true})
 }
+
+// TestImportAnalyzes checks that a large import on PostgreSQL keeps the
+// planner's statistics of the tables it fills (see importer.flush): without
+// them, its lookups read whole tables and a million sessions take hours.
+// autovacuum, off on some machines, would not see the import's rows before
+// it commits anyway.
+func TestImportAnalyzes(t *testing.T) {
+	s := openPostgresTest(t, mirror.Limits{SourcesPerSession: 10, SessionsPerSource: 3})
+	var items []SnapshotItem
+	for i := range importAnalyzeRows + 1 {
+		items = append(items, filterItem(uuidOf(i)))
+	}
+	if _, err := s.Import(ctx, from(items), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var tuples float64
+	err := s.reader.QueryRowContext(ctx, `SELECT reltuples FROM pg_class
+	WHERE relname = 'filters' AND relnamespace = current_schema()::regnamespace`).Scan(&tuples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tuples < importAnalyzeRows {
+		t.Errorf("after importing %d filters, pg_class.reltuples of filters = %v: the import did not analyze", len(items), tuples)
+	}
+}
