@@ -116,6 +116,7 @@ func TestServeBadHardeningFlags(t *testing.T) {
 		{"NegativeTimeout", []string{"--write-timeout", "-1s"}, "--write-timeout"},
 		{"SmallHeaderLimit", []string{"--max-header-bytes", "10"}, "--max-header-bytes"},
 		{"NegativeRate", []string{"--rate-limit", "-1"}, "--rate-limit"},
+		{"NegativeMmap", []string{"--sqlite-mmap-mib", "-1"}, "--sqlite-mmap-mib"},
 		{"NoBurst", []string{"--rate-limit", "5", "--rate-burst", "0"}, "--rate-burst"},
 		{"NoAuthFailureBurst", []string{"--auth-failure-burst", "0"}, "--auth-failure-burst"},
 		{"CertWithoutKey", []string{"--tls-cert", certFile}, "--tls-key"},

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -36,6 +35,20 @@ func benchID(r *rand.Rand, variant byte) string {
 	hi = hi&^0xf000 | 0x4000
 	lo = lo&^(0xf<<60) | uint64(variant)<<60
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", hi>>32, hi>>16&0xffff, hi&0xffff, lo>>48, lo&0xffffffffffff)
+}
+
+// benchSessions returns the number of sessions of TRAFFICMIRROR_BENCH_SESSIONS,
+// 10000 by default.
+func benchSessions(b *testing.B) int {
+	v := os.Getenv(benchSessionsEnv)
+	if v == "" {
+		return 10000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 100 {
+		b.Fatalf("%s=%q: want a number of at least 100", benchSessionsEnv, v)
+	}
+	return n
 }
 
 // benchImport stores n sessions of one project in the load tool's spread
@@ -105,13 +118,7 @@ func benchImport(b *testing.B, s *Store, n int) benchData {
 //   - x-get: relative to a GetSession measured in the same run;
 //   - ns/session: per session returned.
 func BenchmarkListQueries(b *testing.B) {
-	n := 10000
-	if v := os.Getenv(benchSessionsEnv); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 100 {
-			b.Fatalf("%s=%q: want a number of at least 100", benchSessionsEnv, v)
-		}
-	}
+	n := benchSessions(b)
 	for _, backend := range []struct {
 		name string
 		open func(b *testing.B) *Store
@@ -238,21 +245,7 @@ func rawScan(b *testing.B, r runner, query string, args []any) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	raw := make([]sql.RawBytes, len(cols))
-	dest := make([]any, len(cols))
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		b.Fatal(err)
-	}
+	scanRaw(b, rows)
 }
 
 // BenchmarkCreateSession measures durable creates through the store, each

@@ -44,6 +44,11 @@ type Options struct {
 	// source of migrate) must not mistake a wrong path for an empty one.
 	MustExist bool
 
+	// MmapSize is how many bytes of a SQLite file each connection reads
+	// through a memory map; zero, the default, reads with pread only (see
+	// openSQLite for the trade-off). Ignored on PostgreSQL.
+	MmapSize int64
+
 	// MaxConns is the most connections the Store opens to PostgreSQL;
 	// zero means DefaultMaxConns. Several replicas share the server's
 	// max_connections. Ignored on SQLite.
@@ -110,14 +115,9 @@ const busyTimeout = 5 * time.Second
 // readerConns is the size of the reader pool.
 const readerConns = 4
 
-// The memory of each connection for the database's pages (see openSQLite).
-const (
-	// mmapSize is how much of the file SQLite reads through a memory map.
-	mmapSize = 256 << 20
-	// cacheSizeKiB is the page cache of each connection (SQLite's default
-	// is 2,000 KiB).
-	cacheSizeKiB = 2000
-)
+// cacheSizeKiB is the private page cache of each SQLite connection
+// (SQLite's default).
+const cacheSizeKiB = 2000
 
 // Open opens and migrates the database named by dsn:
 //
@@ -187,18 +187,22 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	//     BEGIN, so the checks of a request run on the state its writes
 	//     change (a deferred BEGIN could fail with SQLITE_BUSY on the upgrade
 	//     from reader to writer, after the checks).
-	//   - mmap_size: pages of the first mmapSize bytes of the file are read
-	//     through a memory map shared by all connections, instead of being
-	//     copied by a pread into each connection's page cache, which every
-	//     commit of another connection empties (WAL mode). A B-tree page
-	//     read costs a memory access instead of a system call. The mapped
-	//     pages are the kernel's page cache of the file: they count in the
-	//     server's RSS once touched (as RssFile, shared and reclaimable
-	//     under memory pressure, not as the process's own memory), at most
-	//     mmapSize whatever the number of connections.
-	//   - cache_size: the private page cache of each connection, for the
-	//     pages beyond the map and those of the WAL.
-	pages := []string{fmt.Sprintf("mmap_size(%d)", mmapSize), fmt.Sprintf("cache_size(-%d)", cacheSizeKiB)}
+	//   - mmap_size (Options.MmapSize, off by default): pages of the first
+	//     MmapSize bytes of the file are read through a memory map instead
+	//     of being copied by a pread into each connection's page cache,
+	//     which every commit of another connection empties (WAL mode). A
+	//     B-tree page read costs a memory access instead of a system call:
+	//     a fifth to a quarter more point reads per second at a million
+	//     sessions (docs/performance.md). The price is in the numbers
+	//     operators watch: each connection maps the file on its own, and
+	//     the kernel counts a mapped page in RSS once per mapping, so RSS
+	//     grows to (readerConns+1) times the mapped part of the file, page
+	//     cache that is shared and reclaimable but looks like a leak.
+	//   - cache_size: the private page cache of each connection.
+	if opts.MmapSize < 0 {
+		return nil, fmt.Errorf("memory map size %d: must not be negative", opts.MmapSize)
+	}
+	pages := []string{fmt.Sprintf("mmap_size(%d)", opts.MmapSize), fmt.Sprintf("cache_size(-%d)", cacheSizeKiB)}
 	writerDSN := sqliteDSN(path, url.Values{
 		"_pragma": append([]string{
 			fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),

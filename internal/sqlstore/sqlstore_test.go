@@ -41,6 +41,31 @@ func openTest(t testing.TB, limits mirror.Limits) *Store {
 	return s
 }
 
+// TestMmapSize checks that Options.MmapSize reaches every SQLite
+// connection, off by default, and that a negative size is refused.
+func TestMmapSize(t *testing.T) {
+	for _, size := range []int64{0, 4 << 20} {
+		path := filepath.Join(t.TempDir(), "trafficmirror.db")
+		s, err := Open(ctx, path, Options{MmapSize: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, db := range map[string]*sql.DB{"writer": s.writer, "reader": s.reader} {
+			var got int64
+			if err := db.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != size {
+				t.Errorf("MmapSize %d: the %s's mmap_size = %d", size, name, got)
+			}
+		}
+		s.Close()
+	}
+	if _, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{MmapSize: -1}); err == nil {
+		t.Error("Open with MmapSize -1 = nil error")
+	}
+}
+
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, limits mirror.Limits) mirror.Store {
 		return openTest(t, limits)
