@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
@@ -210,7 +211,7 @@ func runSavepoint(ctx context.Context, r runner, req *txRequest) error {
 	t := &tx{runner: r}
 	err := t.lockProject(ctx, req.projectID)
 	if err == nil {
-		err = req.fn(ctx, t)
+		err = callRecovering(ctx, req.fn, t)
 	}
 	if err != nil {
 		// ROLLBACK TO keeps the savepoint; RELEASE ends it.
@@ -222,4 +223,17 @@ func runSavepoint(ctx context.Context, r runner, req *txRequest) error {
 		return &brokenTxError{fmt.Errorf("release savepoint: %w", rerr)}
 	}
 	return err
+}
+
+// callRecovering runs fn and turns a panic into an error, with the stack.
+// fn runs on the committer's goroutine, where a panic would end the
+// process instead of failing one request (the server turns a handler's
+// panic into a 500 VPC.9501; this keeps that promise for the writes).
+func callRecovering(ctx context.Context, fn txFunc, t *tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic in a write transaction: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return fn(ctx, t)
 }

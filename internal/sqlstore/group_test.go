@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -228,5 +229,44 @@ func TestGroupCommitCanceled(t *testing.T) {
 	p, err := s.ListFilters(ctx, project, mirror.FilterQuery{})
 	if err != nil || len(p.Items) != 1 || p.Items[0].Name != "other" {
 		t.Errorf("ListFilters = %d filters, %v; want the other one only", len(p.Items), err)
+	}
+}
+
+// TestGroupCommitPanic makes a write panic after writing: its request gets
+// an error, its writes are undone, the others of its batch are stored, and
+// the process goes on (the panic is on the committer's goroutine).
+func TestGroupCommitPanic(t *testing.T) {
+	s := openTest(t, mirror.Limits{})
+	release := holdWriter(t, s)
+	var wg sync.WaitGroup
+	var panicErr, okErr error
+	wg.Go(func() {
+		panicErr = s.inTx(ctx, project, func(ctx context.Context, t *tx) error {
+			if _, err := t.exec(ctx, `INSERT INTO filters (project_pk, id, name, description, created_at, updated_at)
+	VALUES (?, 'leak', 'leak', '', 0, 0)`, t.pk); err != nil {
+				return err
+			}
+			panic("store bug")
+		})
+	})
+	waitQueued(s, 1)
+	wg.Go(func() {
+		_, okErr = s.CreateFilter(ctx, mirror.Filter{ProjectID: project, Name: "kept"})
+	})
+	waitQueued(s, 2)
+	release()
+	wg.Wait()
+	if panicErr == nil || !strings.Contains(panicErr.Error(), "store bug") {
+		t.Errorf("the panicking write = %v, want an error naming the panic", panicErr)
+	}
+	if okErr != nil {
+		t.Errorf("the other write of the batch = %v", okErr)
+	}
+	p, err := s.ListFilters(ctx, project, mirror.FilterQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 1 || p.Items[0].Name != "kept" {
+		t.Errorf("filters after the batch = %+v, want only %q", p.Items, "kept")
 	}
 }
