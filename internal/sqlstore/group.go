@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+
+	"github.com/trafficmirror/trafficmirror/internal/mirror"
 )
 
 // maxBatch bounds the write requests that share one SQLite transaction.
@@ -73,7 +75,8 @@ func (c *committer) run(ctx context.Context, projectID string, fn txFunc) error 
 	c.mu.Lock()
 	if c.stopped {
 		c.mu.Unlock()
-		return errClosed
+		// As inTx answers once the Store is closed: a 503, not a 500.
+		return mirror.Unavailable(errClosed)
 	}
 	c.queue = append(c.queue, req)
 	c.mu.Unlock()

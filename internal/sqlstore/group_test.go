@@ -270,3 +270,14 @@ func TestGroupCommitPanic(t *testing.T) {
 		t.Errorf("filters after the batch = %+v, want only %q", p.Items, "kept")
 	}
 }
+
+// TestGroupCommitStopped checks that a write reaching the committer after
+// it stopped (a request racing Close) is refused as unavailable, a 503.
+func TestGroupCommitStopped(t *testing.T) {
+	s := openTest(t, mirror.Limits{})
+	s.group.stop()
+	_, err := s.CreateFilter(ctx, mirror.Filter{ProjectID: project, Name: "late"})
+	if mirror.ErrorKind(err) != mirror.KindUnavailable {
+		t.Errorf("a write after the committer stopped = %v, want kind unavailable", err)
+	}
+}
