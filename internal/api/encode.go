@@ -296,43 +296,35 @@ func AppendFilterRuleResponse(dst []byte, r mirror.FilterRule, requestID string)
 
 // AppendSessionList appends the JSON of NewSessionList(p, requestID).
 func AppendSessionList(dst []byte, p mirror.Page[mirror.Session], requestID string) []byte {
-	dst = append(dst, `{"traffic_mirror_sessions":[`...)
-	for i := range p.Items {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendSession(dst, &p.Items[i])
-	}
-	dst = append(dst, ']')
-	dst = appendPageInfo(dst, p, func(s *mirror.Session) string { return s.ID })
-	return appendRequestID(dst, requestID)
+	return appendList(dst, `{"traffic_mirror_sessions":[`, p, requestID, appendSession,
+		func(s *mirror.Session) string { return s.ID })
 }
 
 // AppendFilterList appends the JSON of NewFilterList(p, requestID).
 func AppendFilterList(dst []byte, p mirror.Page[mirror.Filter], requestID string) []byte {
-	dst = append(dst, `{"traffic_mirror_filters":[`...)
-	for i := range p.Items {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendFilter(dst, &p.Items[i])
-	}
-	dst = append(dst, ']')
-	dst = appendPageInfo(dst, p, func(f *mirror.Filter) string { return f.ID })
-	return appendRequestID(dst, requestID)
+	return appendList(dst, `{"traffic_mirror_filters":[`, p, requestID, appendFilter,
+		func(f *mirror.Filter) string { return f.ID })
 }
 
 // AppendFilterRuleList appends the JSON of NewFilterRuleList(p, requestID).
 func AppendFilterRuleList(dst []byte, p mirror.Page[mirror.FilterRule], requestID string) []byte {
-	dst = append(dst, `{"traffic_mirror_filter_rules":[`...)
+	return appendList(dst, `{"traffic_mirror_filter_rules":[`, p, requestID, appendFilterRule,
+		func(r *mirror.FilterRule) string { return r.ID })
+}
+
+// appendList appends a list response: open (the object's start up to the
+// array's "["), the items, page_info and request_id.
+func appendList[T any](dst []byte, open string, p mirror.Page[T], requestID string,
+	appendItem func([]byte, *T) []byte, id func(*T) string) []byte {
+	dst = append(dst, open...)
 	for i := range p.Items {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendFilterRule(dst, &p.Items[i])
+		dst = appendItem(dst, &p.Items[i])
 	}
 	dst = append(dst, ']')
-	dst = appendPageInfo(dst, p, func(r *mirror.FilterRule) string { return r.ID })
+	dst = appendPageInfo(dst, p, id)
 	return appendRequestID(dst, requestID)
 }
 
