@@ -44,10 +44,9 @@ type committer struct {
 	mu      sync.Mutex
 	queue   []*txRequest
 	stopped bool
-	// batches and batched count the batches started and the requests they
-	// held, for tests and metrics.
-	batches, batched int64
-	// lastBatch is the number of requests of the last batch.
+	// batches counts the batches started and lastBatch is the number of
+	// requests of the last one, for the tests.
+	batches   int64
 	lastBatch int
 
 	wake chan struct{} // capacity 1: the queue may have changed
@@ -129,7 +128,6 @@ func (c *committer) loop() {
 			stopped := c.stopped
 			if n > 0 {
 				c.batches++
-				c.batched += int64(n)
 				c.lastBatch = n
 			}
 			c.mu.Unlock()

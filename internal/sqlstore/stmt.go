@@ -197,10 +197,3 @@ func (c *stmtCache) close() error {
 	}
 	return first
 }
-
-// len returns the numbers of fixed and dynamic statements cached.
-func (c *stmtCache) len() (fixed, dynamic int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.fixed), len(c.dynamic)
-}
