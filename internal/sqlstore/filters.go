@@ -114,7 +114,7 @@ func (s *Store) GetFilter(ctx context.Context, projectID, id string) (mirror.Fil
 // filters (plus one row to tell whether more follow).
 func filterListQuery(projectID string, q mirror.FilterQuery) (string, []any) {
 	w := &where{}
-	w.add("project_pk = (SELECT pk FROM projects WHERE id = ?)", projectID)
+	w.add("project_pk = "+projectOfID, projectID)
 	in(w, "id", q.IDs)
 	in(w, "name", q.Names)
 	in(w, "description", q.Descriptions)

@@ -73,7 +73,7 @@ func (s *Store) GetFilterRule(ctx context.Context, projectID, id string) (mirror
 // rules (plus one row to tell whether more follow).
 func ruleListQuery(projectID string, q mirror.FilterRuleQuery) (string, []any) {
 	w := &where{}
-	w.add("project_pk = (SELECT pk FROM projects WHERE id = ?)", projectID)
+	w.add("project_pk = "+projectOfID, projectID)
 	in(w, "id", q.IDs)
 	in(w, "description", q.Descriptions)
 	in(w, "filter_id", q.FilterIDs)

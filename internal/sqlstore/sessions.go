@@ -90,7 +90,7 @@ func (s *Store) GetSession(ctx context.Context, projectID, id string) (mirror.Se
 // sessions (plus one row to tell whether more follow).
 func sessionListQuery(projectID string, q mirror.SessionQuery) (string, []any) {
 	w := &where{}
-	w.add("project_pk = (SELECT pk FROM projects WHERE id = ?)", projectID)
+	w.add("project_pk = "+projectOfID, projectID)
 	in(w, "id", q.IDs)
 	in(w, "name", q.Names)
 	in(w, "description", q.Descriptions)
