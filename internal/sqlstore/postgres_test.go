@@ -683,7 +683,7 @@ func TestPostgresPlans(t *testing.T) {
 	query, args = ruleListQuery(project, mirror.FilterRuleQuery{FilterIDs: []string{"f"}, Priorities: []int64{1}})
 	plans = append(plans, plan{"rules by filter and priority", query, args, "filter_rules_priority_key"})
 	plans = append(plans,
-		plan{"targets of sources", fmt.Sprintf(sqlTargetsOf, "?, ?"), []any{pk, "s", "a", "b"}, "sessions_target"},
+		plan{"targets of sources", fmt.Sprintf(sqlTargetsOf, valuesList(1, 2)), []any{pk, "s", "a", "b"}, "sessions_target"},
 		plan{"holder of a source", sqlSourceHolder, []any{pk, "a", "s"}, "session_sources_pkey"},
 		plan{"sessions per source", fmt.Sprintf(sqlSourceCounts, "?, ?"), []any{pk, "a", "b"}, "session_sources_pkey"},
 		plan{"priority holders", fmt.Sprintf(sqlPriorityHolders, "?, ?"), []any{pk, 2, "s", "a", "b"}, "session_sources_pkey"},

@@ -40,6 +40,13 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// valuesList returns the rows of a VALUES list (a multi-row INSERT, a
+// table of keys): n rows of cols placeholders.
+func valuesList(cols, n int) string {
+	row := "(" + placeholders(cols) + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
 // lower returns the values in lower case, for comparisons with lower-case
 // key columns.
 func lower(values []string) []string {

@@ -451,34 +451,6 @@ func (im *importer) flush(ctx context.Context) error {
 	return nil
 }
 
-// sqlTargetsOfEach finds, for each key of a VALUES list, the first session
-// whose target it is (NULL if none): sqlTargetsOf for the hundreds of
-// sources of an import batch. A batch's sources are rarely targets, but
-// PostgreSQL costs an IN list by the average number of sessions per target
-// (hundreds, with few shared targets) and read the whole table in parallel
-// for each batch; one MIN per key is an index probe whatever the estimate.
-// VALUES names its column column1 in both dialects.
-const sqlTargetsOfEach = `SELECT v.column1, (SELECT MIN(s.id) FROM sessions s
-	WHERE s.project_pk = ? AND lower(s.target_id) = v.column1) FROM (VALUES %s) AS v`
-
-// collectFoundPairs returns the pairs of rows whose second column is not
-// NULL, and closes rows.
-func collectFoundPairs(rows *sql.Rows) (map[string]string, error) {
-	defer rows.Close()
-	m := make(map[string]string)
-	for rows.Next() {
-		var k string
-		var v sql.NullString
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, err
-		}
-		if v.Valid {
-			m[k] = v.String
-		}
-	}
-	return m, rows.Err()
-}
-
 // importAnalyzeRows is the number of imported rows from which an import
 // keeps the planner's statistics up to date (see importer.flush).
 const importAnalyzeRows = 10000
@@ -666,13 +638,6 @@ func distinct[T any](items []T, key func(T) []string) []string {
 	return out
 }
 
-// valuesList returns the VALUES rows of a multi-row INSERT: n rows of cols
-// placeholders.
-func valuesList(cols, n int) string {
-	row := "(" + placeholders(cols) + ")"
-	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
-}
-
 // writeFilters checks and inserts a batch of filters of the project t.
 func (im *importer) writeFilters(ctx context.Context, t *importProject, filters []mirror.Filter) error {
 	ids := distinct(filters, func(f mirror.Filter) []string { return []string{f.ID} })
@@ -807,7 +772,7 @@ func (im *importer) writeSessions(ctx context.Context, t *importProject, session
 		uses[k] = &sourceUse{priorities: map[int]string{}}
 	}
 	if len(sourceKeys) > 0 {
-		rows, err := t.queryDynamic(ctx, fmt.Sprintf(sqlTargetsOfEach, valuesList(1, len(sourceKeys))), append([]any{t.pk}, anys(sourceKeys)...)...)
+		rows, err := t.queryDynamic(ctx, fmt.Sprintf(sqlTargetsOf, valuesList(1, len(sourceKeys))), append([]any{t.pk, ""}, anys(sourceKeys)...)...)
 		if err != nil {
 			return fmt.Errorf("look up targets: %w", err)
 		}

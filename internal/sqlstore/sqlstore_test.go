@@ -531,7 +531,7 @@ func TestChecksUseIndexes(t *testing.T) {
 		name, query, want string
 		args              []any
 	}{
-		{"targets of sources", fmt.Sprintf(sqlTargetsOf, "?, ?"), "INDEX sessions_target (project_pk=? AND <expr>=?)", []any{1, "s", "a", "b"}},
+		{"targets of sources", fmt.Sprintf(sqlTargetsOf, valuesList(1, 2)), "INDEX sessions_target (project_pk=? AND <expr>=?)", []any{1, "s", "a", "b"}},
 		{"holder of a source", sqlSourceHolder, "session_sources USING PRIMARY KEY (project_pk=? AND source_key=?)", []any{1, "a", "s"}},
 		{"sessions per source", fmt.Sprintf(sqlSourceCounts, "?, ?"), "session_sources USING PRIMARY KEY (project_pk=? AND source_key=?)", []any{1, "a", "b"}},
 		{"priority holders", fmt.Sprintf(sqlPriorityHolders, "?, ?"), "session_sources USING PRIMARY KEY (project_pk=? AND source_key=? AND priority=?)", []any{1, 2, "s", "a", "b"}},
