@@ -151,16 +151,9 @@ func (m *Metrics) Handler() http.Handler {
 	})
 }
 
-// ObserveRequest records one answered request of operation with the status
-// it got and the time it took. A server answering many requests resolves
-// each operation once with Operation instead.
-func (m *Metrics) ObserveRequest(operation string, status int, d time.Duration) {
-	m.requests.WithLabelValues(operation, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(operation).Observe(d.Seconds())
-}
-
 // Operation returns the request metrics of one operation, with its series
-// looked up once rather than at every request.
+// looked up once rather than at every request. Two results for one name
+// count into the same series.
 func (m *Metrics) Operation(name string) *OperationMetrics {
 	return &OperationMetrics{
 		requests: m.requests.MustCurryWith(prometheus.Labels{"operation": name}),
@@ -175,7 +168,7 @@ type OperationMetrics struct {
 	duration prometheus.Observer
 	// counters are the request counters of the statuses seen so far, a
 	// handful: copied on write, so that counting needs no lock. A status
-	// gets its series at its first request, as with ObserveRequest.
+	// gets its series at its first request.
 	counters atomic.Pointer[[]statusCounter]
 	mu       sync.Mutex // serialises adding a status
 }
@@ -185,36 +178,44 @@ type statusCounter struct {
 	counter prometheus.Counter
 }
 
-// ObserveRequest records one answered request with the status it got and
-// the time it took; it is Metrics.ObserveRequest of the operation.
+// ObserveRequest records one answered request of the operation with the
+// status it got and the time it took.
 func (o *OperationMetrics) ObserveRequest(status int, d time.Duration) {
 	o.counter(status).Inc()
 	o.duration.Observe(d.Seconds())
 }
 
 func (o *OperationMetrics) counter(status int) prometheus.Counter {
-	if cs := o.counters.Load(); cs != nil {
-		for _, c := range *cs {
-			if c.status == status {
-				return c.counter
-			}
-		}
+	if c, ok := findCounter(o.counters.Load(), status); ok {
+		return c
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	p := o.counters.Load()
+	if c, ok := findCounter(p, status); ok {
+		return c // added while this call waited
+	}
 	var cs []statusCounter
-	if p := o.counters.Load(); p != nil {
-		for _, c := range *p {
-			if c.status == status {
-				return c.counter // added while this call waited
-			}
-		}
+	if p != nil {
 		cs = slices.Clone(*p)
 	}
 	c := o.requests.WithLabelValues(strconv.Itoa(status))
 	cs = append(cs, statusCounter{status, c})
 	o.counters.Store(&cs)
 	return c
+}
+
+// findCounter returns the counter of status among cs, which may be nil.
+func findCounter(cs *[]statusCounter, status int) (prometheus.Counter, bool) {
+	if cs == nil {
+		return nil, false
+	}
+	for _, c := range *cs {
+		if c.status == status {
+			return c.counter, true
+		}
+	}
+	return nil, false
 }
 
 // observeStore records one store call.

@@ -167,9 +167,9 @@ func requestSeries(t *testing.T, m *metrics.Metrics) (map[string]float64, map[st
 	return counts, durations
 }
 
-// An operation's resolved metrics count into the same series as
-// Metrics.ObserveRequest, a status appearing at its first request, also
-// when many goroutines add statuses at once (run with -race).
+// An operation's resolved metrics count into the same series as another
+// resolution of the same operation, a status appearing at its first
+// request, also when many goroutines add statuses at once (run with -race).
 func TestOperationMetrics(t *testing.T) {
 	m := metrics.New(metrics.Options{Operations: []string{"ShowX", "ListX"}})
 	show := m.Operation("ShowX")
@@ -185,7 +185,7 @@ func TestOperationMetrics(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	m.ObserveRequest("ShowX", 200, time.Millisecond)
+	m.Operation("ShowX").ObserveRequest(200, time.Millisecond)
 	m.Operation("ListX").ObserveRequest(400, time.Second)
 
 	counts, durations := requestSeries(t, m)
